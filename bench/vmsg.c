@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmsg.c - parsing and maths shared by vmsg-summary, vmsg-report and the unit tests.
+ *
+ * Inputs are the tools' own JSON kept verbatim: fio --output-format=json, iperf3 -J, bench/rr,
+ * and the bpf tools' -j output. Numbers missing from an input become NAN, never 0, so that a
+ * missing measurement can not pass for a perfect one.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmsg.h"
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Sorted copy of v without NANs; returns the count kept, or -1 on allocation failure. */
+static long sorted_copy(const double *v, size_t n, double **out)
+{
+	double *c = malloc((n ? n : 1) * sizeof(*c));
+	size_t k = 0;
+
+	if (!c)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (!isnan(v[i]))
+			c[k++] = v[i];
+	qsort(c, k, sizeof(*c), cmp_double);
+	*out = c;
+	return (long)k;
+}
+
+/* Median of the non-NAN values (mean of the middle two for an even count); NAN if none. */
+double vmsg_median(const double *v, size_t n)
+{
+	double *c, r;
+	long k = sorted_copy(v, n, &c);
+
+	if (k <= 0) {
+		if (k == 0)
+			free(c);
+		return NAN;
+	}
+	r = (k % 2) ? c[k / 2] : (c[k / 2 - 1] + c[k / 2]) / 2.0;
+	free(c);
+	return r;
+}
+
+/* Nearest-rank percentile (as fio reports them) of the non-NAN values; NAN if none. */
+double vmsg_percentile(const double *v, size_t n, double pct)
+{
+	double *c, r;
+	long k = sorted_copy(v, n, &c), rank;
+
+	if (k <= 0 || pct < 0 || pct > 100) {
+		if (k >= 0)
+			free(c);
+		return NAN;
+	}
+	rank = (long)ceil(pct / 100.0 * (double)k);
+	if (rank < 1)
+		rank = 1;
+	r = c[rank - 1];
+	free(c);
+	return r;
+}
+
+double vmsg_ratio(double num, double den)
+{
+	if (isnan(num) || isnan(den) || den <= 0)
+		return NAN;
+	return num / den;
+}
+
+bool vmsg_metric_higher_better(enum vmsg_metric m)
+{
+	return m != VMSG_METRIC_LAT;
+}
+
+const char *vmsg_metric_name(enum vmsg_metric m)
+{
+	switch (m) {
+	case VMSG_METRIC_LAT:
+		return "lat_us";
+	case VMSG_METRIC_IOPS:
+		return "iops";
+	case VMSG_METRIC_BW:
+		return "gbps";
+	}
+	return "?";
+}
+
+/*
+ * "<scenario>__<transport>__r<N>.json" or "<...>__r<N>.<side>.json" (side: kicklat, msglat).
+ * Buffers are VMSG_NAME_MAX; side may be NULL. Returns 0 or -EINVAL.
+ */
+int vmsg_parse_name(const char *fname, char *scen, char *transport, int *rep, char *side)
+{
+	const char *a = strstr(fname, "__"), *b, *r, *dot;
+	char *end;
+	long n;
+
+	if (!a || a == fname)
+		return -EINVAL;
+	b = strstr(a + 2, "__");
+	if (!b || b == a + 2 || b[2] != 'r')
+		return -EINVAL;
+	if ((size_t)(a - fname) >= VMSG_NAME_MAX || (size_t)(b - a - 2) >= VMSG_NAME_MAX)
+		return -EINVAL;
+	r = b + 3;
+	errno = 0;
+	n = strtol(r, &end, 10);
+	if (errno || end == r || n < 0 || n > 100000 || *end != '.')
+		return -EINVAL;
+	dot = strrchr(end, '.');
+	if (strcmp(dot, ".json"))
+		return -EINVAL;
+	if (side) {
+		size_t sl = (size_t)(dot - end - 1);
+
+		if (dot == end) {
+			side[0] = '\0';
+		} else {
+			if (sl == 0 || sl >= VMSG_NAME_MAX)
+				return -EINVAL;
+			memcpy(side, end + 1, sl);
+			side[sl] = '\0';
+		}
+	} else if (dot != end) {
+		return -EINVAL;
+	}
+	memcpy(scen, fname, (size_t)(a - fname));
+	scen[a - fname] = '\0';
+	memcpy(transport, a + 2, (size_t)(b - a - 2));
+	transport[b - a - 2] = '\0';
+	*rep = (int)n;
+	return 0;
+}
+
+static void sample_init(struct vmsg_sample *s)
+{
+	s->metric = VMSG_METRIC_LAT;
+	s->lat_us = s->p50_us = s->p99_us = s->iops = s->gbps = s->ios = NAN;
+}
+
+static double num(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (json_is_number(v))
+		return json_number_value(v);
+	if (json_is_string(v)) {
+		char *end;
+		double d = strtod(json_string_value(v), &end);
+
+		if (end != json_string_value(v) && *end == '\0')
+			return d;
+	}
+	return NAN;
+}
+
+static const char *opt(json_t *root, json_t *job, const char *key)
+{
+	json_t *v = json_object_get(json_object_get(job, "job options"), key);
+
+	if (!json_is_string(v))
+		v = json_object_get(json_object_get(root, "global options"), key);
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* "4k", "128K", "1m", "512" -> bytes; NAN on error. */
+double vmsg_parse_size(const char *s)
+{
+	char *end;
+	double d;
+
+	if (!s)
+		return NAN;
+	errno = 0;
+	d = strtod(s, &end);
+	if (errno || end == s || d < 0)
+		return NAN;
+	switch (tolower((unsigned char)*end)) {
+	case '\0':
+		return d;
+	case 'k':
+		d *= 1024;
+		break;
+	case 'm':
+		d *= 1024 * 1024;
+		break;
+	case 'g':
+		d *= 1024.0 * 1024 * 1024;
+		break;
+	default:
+		return NAN;
+	}
+	end++;
+	if (*end == 'i' || *end == 'I')
+		end++;
+	if (*end == 'b' || *end == 'B')
+		end++;
+	return *end ? NAN : d;
+}
+
+/*
+ * fio: first job; reads and writes are summed. The headline metric follows from the job: large
+ * blocks (>= 64 KiB) measure bandwidth, else a queue depth above 1 IOPS, otherwise latency.
+ */
+int vmsg_parse_fio(json_t *root, struct vmsg_sample *s)
+{
+	json_t *job = json_array_get(json_object_get(root, "jobs"), 0);
+	const char *dirs[] = {"read", "write"};
+	double iops = 0, bw = 0, ios = 0, iodepth, bs;
+	json_t *best = NULL;
+
+	sample_init(s);
+	if (!json_is_object(job))
+		return -EINVAL;
+	for (size_t i = 0; i < 2; i++) {
+		json_t *d = json_object_get(job, dirs[i]);
+		double n = num(d, "total_ios");
+
+		if (!json_is_object(d) || isnan(n))
+			return -EINVAL;
+		iops += num(d, "iops");
+		bw += num(d, "bw_bytes");
+		ios += n;
+		if (n > 0 && (!best || n > num(best, "total_ios")))
+			best = d;
+	}
+	if (!best || ios <= 0)
+		return -EINVAL;
+	s->iops = iops;
+	s->gbps = bw * 8 / 1e9;
+	s->ios = ios;
+	{
+		json_t *clat = json_object_get(best, "clat_ns");
+		json_t *pct = json_object_get(clat, "percentile");
+
+		s->lat_us = num(clat, "mean") / 1000.0;
+		s->p50_us = num(pct, "50.000000") / 1000.0;
+		s->p99_us = num(pct, "99.000000") / 1000.0;
+	}
+	iodepth = vmsg_parse_size(opt(root, job, "iodepth"));
+	bs = vmsg_parse_size(opt(root, job, "bs"));
+	if (!isnan(bs) && bs >= 64 * 1024)
+		s->metric = VMSG_METRIC_BW;
+	else if (!isnan(iodepth) && iodepth > 1)
+		s->metric = VMSG_METRIC_IOPS;
+	else
+		s->metric = VMSG_METRIC_LAT;
+	return 0;
+}
+
+/* iperf3 -J: received side of the sum (what actually crossed), bits/s -> Gbit/s. */
+int vmsg_parse_iperf3(json_t *root, struct vmsg_sample *s)
+{
+	json_t *end = json_object_get(root, "end");
+	double bps = num(json_object_get(end, "sum_received"), "bits_per_second");
+
+	sample_init(s);
+	if (json_is_string(json_object_get(root, "error")) || isnan(bps))
+		return -EINVAL;
+	s->metric = VMSG_METRIC_BW;
+	s->gbps = bps / 1e9;
+	return 0;
+}
+
+/* bench/rr: {"tool":"rr","count":N,"rtt_ns":{"mean","p50","p99",...}} */
+int vmsg_parse_rr(json_t *root, struct vmsg_sample *s)
+{
+	json_t *rtt = json_object_get(root, "rtt_ns");
+
+	sample_init(s);
+	s->metric = VMSG_METRIC_LAT;
+	s->lat_us = num(rtt, "mean") / 1000.0;
+	s->p50_us = num(rtt, "p50") / 1000.0;
+	s->p99_us = num(rtt, "p99") / 1000.0;
+	s->ios = num(root, "count");
+	if (isnan(s->lat_us) || isnan(s->ios) || s->ios <= 0)
+		return -EINVAL;
+	s->iops = s->ios / (num(root, "elapsed_ns") / 1e9);
+	return 0;
+}
+
+int vmsg_parse_result(json_t *root, struct vmsg_sample *s)
+{
+	const char *tool = json_string_value(json_object_get(root, "tool"));
+
+	if (json_object_get(root, "fio version"))
+		return vmsg_parse_fio(root, s);
+	if (tool && !strcmp(tool, "rr"))
+		return vmsg_parse_rr(root, s);
+	if (json_object_get(root, "start") && json_object_get(root, "end"))
+		return vmsg_parse_iperf3(root, s);
+	sample_init(s);
+	return -EINVAL;
+}
+
+static double sum_counts(json_t *v)
+{
+	double t = 0;
+	const char *k;
+	json_t *e;
+	size_t i;
+
+	if (json_is_array(v)) {
+		json_array_foreach (v, i, e)
+			t += sum_counts(e);
+	} else if (json_is_object(v)) {
+		json_object_foreach (v, k, e) {
+			if (!strcmp(k, "count") && json_is_number(e))
+				t += json_number_value(e);
+			else if (json_is_array(e) || json_is_object(e))
+				t += sum_counts(e);
+		}
+	}
+	return t;
+}
+
+/*
+ * Event count from a bpf tool's -j output. The tools' schema is theirs; we take the first of a
+ * top-level "total", "count", "events" or "notifications" number, else the sum of every "count"
+ * member (histogram slots). NAN if nothing countable was found.
+ */
+double vmsg_parse_bpf_count(json_t *root)
+{
+	const char *keys[] = {"total", "count", "events", "notifications"};
+	double t;
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		json_t *v = json_object_get(root, keys[i]);
+
+		if (json_is_number(v))
+			return json_number_value(v);
+	}
+	t = sum_counts(root);
+	return t > 0 ? t : NAN;
+}
+
+/*
+ * Shell-style "KEY=VALUE" line of scenarios/net/NAME.conf. Returns 1 for a pair, 0 for a blank or
+ * comment line, -EINVAL for anything else. Optional single or double quotes around the value.
+ */
+int vmsg_parse_kv(const char *line, char *key, size_t keylen, char *val, size_t vallen)
+{
+	const char *p = line, *eq, *v, *ve;
+	size_t kl, vl;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == '\0' || *p == '\n' || *p == '#')
+		return 0;
+	if (!(isalpha((unsigned char)*p) || *p == '_'))
+		return -EINVAL;
+	for (eq = p; isalnum((unsigned char)*eq) || *eq == '_'; eq++)
+		;
+	if (*eq != '=')
+		return -EINVAL;
+	kl = (size_t)(eq - p);
+	v = eq + 1;
+	ve = v + strcspn(v, "\n");
+	while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t' || ve[-1] == '\r'))
+		ve--;
+	if (ve - v >= 2 && (*v == '"' || *v == '\'') && ve[-1] == *v) {
+		v++;
+		ve--;
+	} else if (memchr(v, '"', (size_t)(ve - v)) || memchr(v, '\'', (size_t)(ve - v)) ||
+		   memchr(v, ' ', (size_t)(ve - v))) {
+		return -EINVAL;
+	}
+	vl = (size_t)(ve - v);
+	if (kl >= keylen || vl >= vallen)
+		return -EINVAL;
+	memcpy(key, p, kl);
+	key[kl] = '\0';
+	memcpy(val, v, vl);
+	val[vl] = '\0';
+	return 1;
+}

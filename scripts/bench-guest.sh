@@ -1,0 +1,355 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# bench-guest.sh - run the bench scenarios on every transport present in this kernel.
+#
+# Runs inside the QEMU guest (busybox sh, started by the initramfs with the variables below on
+# the kernel command line or in its environment) and, unchanged, on a board with NATIVE=1 via
+# scripts/bench.sh. Writes $OUT/raw/<scenario>__<transport>__r<N>.json (fio / iperf3 / rr
+# JSON verbatim), <same>.kicklat.json / .msglat.json when the bpf tools are present, and
+# $OUT/raw/meta.env. Progress goes to stdout (the serial console) as "BENCH ..." lines, which
+# scripts/bench.sh relays; the last line is "BENCH done rc=N".
+#
+# Contenders (found, never assumed):
+#   blk: null_blk (modprobe, /dev/nullb0, the floor), virtio-blk pci / mmio (QEMU null-co, serial
+#        vmsg-bench-pci / vmsg-bench-mmio), msg (a /dev/vdX under "virtio-msg-loop")
+#   net: veth (the floor), two virtio-net pci / mmio NICs joined by QEMU, the msg loop pair.
+#        (MACs 52:54:00:99:02:0{1,2} pci, 52:54:00:99:03:0{1,2} mmio, 02:00:00:00:00:0{1,2} msg)
+#        NIC pair N lives in namespaces vmN-a / vmN-b with 10.99.N.1 / 10.99.N.2.
+#
+# Environment:
+#   SCEN_DIR   scenarios directory            (default: ./scenarios)
+#   LIST       scenario list, relative to it  (default: default.list)
+#   OUT        results directory              (required)
+#   REPS       repetitions per cell           (default 3)
+#   RUNTIME    seconds per repetition         (default 5)
+#   KMOD_DIR   where virtio_msg.ko and virtio_msg_loop.ko are (optional: msg contenders)
+#   BPF_DIR    where kicklat / msglat are      (optional; else looked up in PATH)
+#   RR         the rr binary                   (default: rr in PATH)
+#   ONLY       space-separated transports to run (default: all found)
+#   BLK_DEVS   "name=path ..." skips blk discovery (e.g. files, for testing the script)
+#   NET_LOOPBACK=1  net "lo" over 127.0.0.1 without namespaces (testing the script)
+#   IP_BIN     iproute2's ip, if not in /usr/sbin, /sbin, /usr/bin or /bin
+#   MODE       label for meta.env (tcg, icount3, kvm, native)
+#   CONSOLE_TAR=1   also print $OUT/raw as base64 tar between BENCH-TAR-BEGIN/END lines
+set -u
+
+SCEN_DIR=${SCEN_DIR:-./scenarios}
+LIST=${LIST:-default.list}
+REPS=${REPS:-3}
+RUNTIME=${RUNTIME:-5}
+RR=${RR:-rr}
+ONLY=${ONLY:-}
+MODE=${MODE:-unknown}
+: "${OUT:?OUT must name the results directory}"
+RAW=$OUT/raw
+RR_PORT=5301
+IP=ip
+IPERF_PORT=5201
+
+say() { echo "BENCH $*"; }
+die() {
+	say "error: $*"
+	say "done rc=1"
+	exit 1
+}
+
+mkdir -p "$RAW" || die "cannot create $RAW"
+[ -r "$SCEN_DIR/$LIST" ] || die "no scenario list $SCEN_DIR/$LIST"
+
+want() { # transport name -> 0 if selected
+	[ -z "$ONLY" ] && return 0
+	case " $ONLY " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+
+# Which transport a sysfs device belongs to, from its resolved path.
+transport_of() {
+	p=$(readlink -f "$1" 2>/dev/null) || return 1
+	case "$p" in
+	*virtio-msg-loop* | *virtio_msg*) echo msg ;;
+	*/pci[0-9]*) echo pci ;;
+	*virtio-mmio* | *virtio_mmio* | *LNRO0005* | */platform/*) echo mmio ;;
+	*) return 1 ;;
+	esac
+}
+
+# ---- contenders -------------------------------------------------------------------------------
+load_modules() {
+	if [ -n "${KMOD_DIR:-}" ] && [ -r "$KMOD_DIR/virtio_msg.ko" ] &&
+		[ -r "$KMOD_DIR/virtio_msg_loop.ko" ]; then
+		if insmod "$KMOD_DIR/virtio_msg.ko" && insmod "$KMOD_DIR/virtio_msg_loop.ko"; then
+			say "info: virtio-msg modules loaded from $KMOD_DIR"
+			sleep 1 # let the loop bus probe its devices
+		else
+			say "skip: msg (insmod failed, see dmesg)"
+		fi
+	else
+		say "skip: msg (virtio_msg.ko / virtio_msg_loop.ko not built)"
+	fi
+}
+
+BLK="" # "name=dev ..."
+find_blk() {
+	if [ -n "${BLK_DEVS:-}" ]; then
+		BLK=$BLK_DEVS
+		return
+	fi
+	if modprobe null_blk nr_devices=1 2>/dev/null && [ -b /dev/nullb0 ]; then
+		BLK="null_blk=/dev/nullb0"
+	else
+		say "skip: null_blk (modprobe null_blk failed)"
+	fi
+	# Only disks that are ours: QEMU's carry serial "vmsg-bench-<transport>" (bench.sh), the
+	# loop disk sits under virtio-msg-loop. Anything else may be somebody's root disk, and
+	# seqwrite-128k overwrites what it is given.
+	for d in /sys/block/vd*; do
+		[ -e "$d" ] || continue
+		serial=$(cat "$d/serial" 2>/dev/null || true)
+		case "$serial" in
+		vmsg-bench-*) t=${serial#vmsg-bench-} ;;
+		*)
+			t=$(transport_of "$d/device") || continue
+			[ "$t" = msg ] || continue
+			;;
+		esac
+		case " $BLK " in *" $t="*) continue ;; esac # first device of each kind
+		BLK="$BLK $t=/dev/${d##*/}"
+	done
+}
+
+NET="" # "name:N ..." pairs set up in namespaces vmN-a / vmN-b
+NETNS="" # namespaces we created, deleted on exit: physical NICs return to the root namespace
+cleanup() {
+	for ns in $NETNS; do
+		"$IP" netns del "$ns" 2>/dev/null
+	done
+}
+trap cleanup EXIT
+net_pair() { # name N ifa ifb
+	a=vm$2-a b=vm$2-b
+	"$IP" netns add "$a" && NETNS="$NETNS $a" && "$IP" netns add "$b" && NETNS="$NETNS $b" &&
+		"$IP" link set "$3" netns "$a" && "$IP" link set "$4" netns "$b" &&
+		"$IP" -n "$a" addr add "10.99.$2.1/24" dev "$3" &&
+		"$IP" -n "$b" addr add "10.99.$2.2/24" dev "$4" &&
+		"$IP" -n "$a" link set "$3" up && "$IP" -n "$b" link set "$4" up &&
+		"$IP" -n "$a" link set lo up && "$IP" -n "$b" link set lo up || return 1
+	# wait (up to ~10 s) for the link to pass traffic. "ip netns exec" needs a file to exec, and
+	# a busybox shell reports its applets by command -v: ask busybox by name first.
+	if command -v busybox >/dev/null 2>&1; then
+		ping="busybox ping"
+	elif [ -x "$(command -v ping)" ]; then
+		ping=ping
+	else
+		ping=""
+	fi
+	i=0
+	while [ -n "$ping" ] && [ $i -lt 50 ]; do
+		# shellcheck disable=SC2086 # "busybox ping" is two words
+		"$IP" netns exec "$a" $ping -c 1 -W 1 "10.99.$2.2" >/dev/null 2>&1 && break
+		i=$((i + 1))
+		sleep 0.2
+	done
+	if [ $i -ge 50 ]; then
+		say "info: $1: 10.99.$2.2 does not answer ping"
+		return 1
+	fi
+	[ -n "$ping" ] || sleep 2
+	NET="$NET $1:$2"
+}
+
+find_net() {
+	if [ "${NET_LOOPBACK:-0}" = 1 ]; then
+		NET="lo:0"
+		return
+	fi
+	# iproute2's ip by path: busybox's ip applet (which a busybox shell prefers) has no netns
+	IP=""
+	for c in ${IP_BIN:-} /usr/sbin/ip /sbin/ip /usr/bin/ip /bin/ip; do
+		if [ -x "$c" ] && "$c" netns list >/dev/null 2>&1; then
+			IP=$c
+			break
+		fi
+	done
+	if [ -z "$IP" ]; then
+		say "skip: net (no 'ip netns': the image needs iproute2's ip)"
+		return
+	fi
+	if want veth && "$IP" link add vbench0 type veth peer name vbench1 2>/dev/null; then
+		net_pair veth 1 vbench0 vbench1 || say "skip: veth (setup failed)"
+	else
+		want veth && say "skip: veth (no veth support)"
+	fi
+	n=2
+	for t in pci mmio msg; do
+		want "$t" || continue
+		# NICs are picked by MAC (end A = ...1, end B = ...2), never by position, so a NIC the
+		# launcher or the board adds for itself is left alone
+		case $t in
+		pci) mac=52:54:00:99:02:0 ;; # set by bench.sh
+		mmio) mac=52:54:00:99:03:0 ;; # set by bench.sh
+		msg) mac=02:00:00:00:00:0 ;; # the virtio-msg loop net pair
+		esac
+		ifs=""
+		for end in 1 2; do
+			for i in /sys/class/net/*; do
+				[ "$(cat "$i/address" 2>/dev/null)" = "$mac$end" ] && ifs="$ifs ${i##*/}"
+			done
+		done
+		# shellcheck disable=SC2086 # word-splitting the interface list is intended
+		set -- $ifs
+		if [ $# -ge 2 ]; then
+			net_pair "$t" $n "$1" "$2" || say "skip: $t net (pair setup failed)"
+		else
+			say "skip: $t net (found $# NICs, need 2)"
+		fi
+		n=$((n + 1))
+	done
+}
+
+# ---- one measurement --------------------------------------------------------------------------
+BPF_PIDS=""
+bpf_start() { # stem
+	BPF_PIDS=""
+	for tool in kicklat msglat; do
+		bin=""
+		if [ -n "${BPF_DIR:-}" ] && [ -x "$BPF_DIR/$tool" ]; then
+			bin=$BPF_DIR/$tool
+		elif command -v "$tool" >/dev/null 2>&1; then
+			bin=$(command -v "$tool")
+		fi
+		[ -n "$bin" ] || continue
+		"$bin" -j >"$1.$tool.json" 2>"$1.$tool.log" &
+		BPF_PIDS="$BPF_PIDS $!"
+	done
+	[ -z "$BPF_PIDS" ] || sleep 1 # attach before the workload starts
+}
+bpf_stop() {
+	for p in $BPF_PIDS; do
+		kill -INT "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	BPF_PIDS=""
+}
+
+conf_get() { # file key -> value (KEY=VALUE lines; quotes stripped)
+	sed -n "s/^$2=//p" "$1" | tail -n 1 | sed "s/^[\"']//; s/[\"']\$//"
+}
+
+run_blk() { # scenario-file dev stem
+	DEV=$2 RUNTIME=$RUNTIME fio --output-format=json --output="$3.json" "$1" >"$3.log" 2>&1
+}
+
+run_net() { # scenario-file N stem
+	if [ "$2" = 0 ]; then
+		srv="" cli="" addr=127.0.0.1
+	else
+		srv="$IP netns exec vm$2-b" cli="$IP netns exec vm$2-a" addr=10.99.$2.2
+	fi
+	case $(conf_get "$1" TOOL) in
+	iperf3)
+		# shellcheck disable=SC2086 # $srv/$cli are command prefixes, ARGS is a word list
+		$srv iperf3 -s -1 -B "$addr" -p $IPERF_PORT >"$3.srv.log" 2>&1 &
+		spid=$!
+		sleep 0.5
+		# shellcheck disable=SC2046,SC2086
+		$cli iperf3 -c "$addr" -p $IPERF_PORT -t "$RUNTIME" -J $(conf_get "$1" ARGS) \
+			>"$3.json" 2>"$3.log"
+		rc=$?
+		;;
+	rr)
+		# shellcheck disable=SC2086
+		$srv "$RR" -s -B "$addr" -p $RR_PORT -l "$(conf_get "$1" SIZE)" >"$3.srv.log" 2>&1 &
+		spid=$!
+		# shellcheck disable=SC2086
+		$cli "$RR" -c "$addr" -p $RR_PORT -l "$(conf_get "$1" SIZE)" \
+			-n "$(conf_get "$1" COUNT)" -t "$RUNTIME" >"$3.json" 2>"$3.log"
+		rc=$?
+		;;
+	*)
+		echo "unknown TOOL in $1" >"$3.log"
+		return 1
+		;;
+	esac
+	kill "$spid" 2>/dev/null
+	wait "$spid" 2>/dev/null
+	return $rc
+}
+
+# ---- main -------------------------------------------------------------------------------------
+load_modules
+find_blk
+find_net
+say "contenders: blk:${BLK:- none} net:${NET:- none}"
+
+# the plan: one line per cell, so the total is known for the time-left estimate
+PLAN=$RAW/.plan
+: >"$PLAN"
+while read -r s _; do
+	case "$s" in '' | '#'*) continue ;; esac
+	[ -r "$SCEN_DIR/$s" ] || die "scenario $s listed but missing"
+	case "$s" in
+	blk/*) for c in $BLK; do want "${c%%=*}" && echo "$s ${c%%=*} ${c#*=}"; done ;;
+	net/*) for c in $NET; do want "${c%%:*}" && echo "$s ${c%%:*} ${c#*:}"; done ;;
+	*) die "scenario $s: not under blk/ or net/" ;;
+	esac >>"$PLAN"
+done <"$SCEN_DIR/$LIST"
+cells=$(wc -l <"$PLAN")
+total=$((cells * REPS))
+[ "$total" -gt 0 ] || die "nothing to run"
+say "plan: $cells cells x $REPS reps x ${RUNTIME}s = $total runs"
+
+start=$(date +%s)
+step=0
+fail=0
+while read -r s t arg; do
+	name=$(echo "$s" | sed 's|/|-|; s|\.[a-z]*$||')
+	r=1
+	while [ $r -le "$REPS" ]; do
+		now=$(date +%s)
+		if [ $step -gt 0 ]; then
+			left=$(((now - start) * (total - step) / step))
+		else
+			left=$(((RUNTIME + 2) * total))
+		fi
+		step=$((step + 1))
+		say "progress $step/$total scenario=$name transport=$t rep=$r/$REPS left=${left}s"
+		stem=$RAW/${name}__${t}__r$r
+		bpf_start "$stem"
+		case "$s" in
+		blk/*) run_blk "$SCEN_DIR/$s" "$arg" "$stem" ;;
+		net/*) run_net "$SCEN_DIR/$s" "$arg" "$stem" ;;
+		esac
+		rc=$?
+		bpf_stop
+		if [ $rc -ne 0 ]; then
+			fail=$((fail + 1))
+			say "fail scenario=$name transport=$t rep=$r rc=$rc: $(tail -n 2 "$stem.log" | tr '\n' ' ')"
+			mv "$stem.json" "$stem.failed" 2>/dev/null
+		fi
+		r=$((r + 1))
+	done
+done <"$PLAN"
+rm -f "$PLAN"
+
+{
+	echo "MODE=$MODE"
+	echo "KERNEL=\"$(uname -r)\""
+	echo "ARCH=$(uname -m)"
+	echo "NCPU=$(grep -c ^processor /proc/cpuinfo)"
+	echo "DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	echo "REPS=$REPS"
+	echo "RUNTIME=$RUNTIME"
+	echo "ELAPSED=$(($(date +%s) - start))"
+	echo "FAILED=$fail"
+	echo "SCENARIOS=\"$(grep -v '^#' "$SCEN_DIR/$LIST" | tr '\n' ' ' | sed 's/ *$//')\""
+	echo "FIO=\"$(fio --version 2>/dev/null)\""
+} >"$RAW/meta.env"
+
+if [ "${CONSOLE_TAR:-0}" = 1 ]; then
+	echo "BENCH-TAR-BEGIN"
+	tar -C "$OUT" -czf - raw | base64
+	echo "BENCH-TAR-END"
+fi
+sync
+say "done rc=$([ $fail -eq 0 ] && echo 0 || echo 1) failed=$fail"
+[ $fail -eq 0 ]

@@ -1,0 +1,159 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# bench.sh - `make bench`: run scenarios/ on every transport in one guest, one run, then write
+# results/<run-id>/{raw/,summary.json,data/,plots/,report.md}.
+#
+#   scripts/bench.sh                 QEMU guest: KVM if /dev/kvm is usable, else TCG (2 vCPUs)
+#   ICOUNT=1 | ICOUNT=N              -icount shift=N,align=off,sleep=off, 1 vCPU (deterministic)
+#   NATIVE=1                         no QEMU: build + insmod kmod/ on the running kernel and run
+#                                    scripts/bench-guest.sh here (a board; needs root + headers)
+#   SMOKE=1                          scenarios/smoke.list, REPS=1, RUNTIME=2, then check that
+#                                    summary.json holds every transport and the plots exist
+#   REPS=3 RUNTIME=5 LIST=default.list ONLY="pci msg" RUN_ID=name TIMEOUT=seconds
+#
+# The guest side is scripts/bench-guest.sh (the same code NATIVE=1 runs); it prints "BENCH ..."
+# progress lines on the serial console, which are relayed here. Results come back through a
+# 9p share of results/<run-id> (qemu-run.sh --virtfs), or base64 on the console as a fallback.
+# Guest launch and image: scripts/qemu-run.sh, scripts/initramfs.sh, scripts/kernel.sh.
+
+# QEMU option values are comma lists by design
+# shellcheck disable=SC2054
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+
+SMOKE=${SMOKE:-0}
+NATIVE=${NATIVE:-0}
+ICOUNT=${ICOUNT:-}
+if [ "$SMOKE" = 1 ]; then
+	REPS=${REPS:-1} RUNTIME=${RUNTIME:-2} LIST=${LIST:-smoke.list}
+else
+	REPS=${REPS:-3} RUNTIME=${RUNTIME:-5} LIST=${LIST:-default.list}
+fi
+ONLY=${ONLY:-}
+
+log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+die() {
+	log "error: $*"
+	exit 1
+}
+
+if [ "$NATIVE" = 1 ]; then
+	MODE=native
+elif [ -n "$ICOUNT" ]; then
+	if ! [[ "$ICOUNT" =~ ^[0-9]+$ ]] || [ "$ICOUNT" -gt 10 ]; then
+		die "ICOUNT must be 0..10"
+	fi
+	MODE=icount$ICOUNT
+elif [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+	MODE=kvm
+else
+	MODE=tcg
+fi
+SUFFIX=""
+if [ "$SMOKE" = 1 ]; then
+	SUFFIX=-smoke
+fi
+RUN_ID=${RUN_ID:-$(date -u +%Y%m%dT%H%M%SZ)-$MODE$SUFFIX}
+OUT=$ROOT/results/$RUN_ID
+mkdir -p "$OUT/raw"
+
+# virtio-msg contenders are added when the modules are built
+EXPECT=null_blk,pci,mmio,veth
+ntr=4
+if [ -r kmod/virtio_msg.ko ] && [ -r kmod/virtio_msg_loop.ko ]; then
+	EXPECT=$EXPECT,msg
+	ntr=5
+fi
+
+# cells x reps x (runtime + 1 s ramp + ~2 s setup), for the timeout and the user
+ncells=0
+while read -r s _; do
+	case "$s" in '' | '#'*) continue ;; esac
+	ncells=$((ncells + ntr))
+done <"scenarios/$LIST"
+estimate=$((ncells * REPS * (RUNTIME + 3)))
+TIMEOUT=${TIMEOUT:-$((estimate * 2 + 300))}
+log "run $RUN_ID: mode $MODE, $LIST, $REPS reps x ${RUNTIME}s, ~$((estimate / 60 + 1)) min of" \
+	"measurement (timeout ${TIMEOUT}s)"
+
+make -s -C bench all rr-static >/dev/null || die "building bench/ failed"
+
+relay() { # console lines -> console.log; BENCH lines -> terminal
+	while IFS= read -r line; do
+		printf '%s\n' "$line" >>"$OUT/console.log"
+		case "$line" in
+		BENCH-TAR-*) ;;
+		BENCH\ *) log "${line#BENCH }" ;;
+		esac
+	done
+}
+
+GUEST_RC=0
+if [ "$NATIVE" = 1 ]; then
+	[ "$(id -u)" = 0 ] || die "NATIVE=1 needs root (modprobe, insmod, netns)"
+	if [ -d kmod ] && [ -r "/lib/modules/$(uname -r)/build/Makefile" ]; then
+		make -s -C kmod || die "building kmod/ against $(uname -r) failed"
+	fi
+	OUT=$OUT SCEN_DIR=$ROOT/scenarios LIST=$LIST REPS=$REPS RUNTIME=$RUNTIME ONLY=$ONLY \
+		MODE=$MODE KMOD_DIR=$ROOT/kmod BPF_DIR=$ROOT/bpf RR=$ROOT/build/bench/rr \
+		timeout "$TIMEOUT" sh scripts/bench-guest.sh 2>&1 | relay || GUEST_RC=$?
+else
+	if ! [ -x scripts/qemu-run.sh ] || ! [ -x scripts/initramfs.sh ]; then
+		die "scripts/qemu-run.sh / scripts/initramfs.sh not there yet (infra); NATIVE=1 works"
+	fi
+	# Contenders from QEMU. Every block device is a RAM-like null-co node (reads return
+	# zeroes, writes are dropped) so the device model costs nothing and the transport shows.
+	qargs=(
+		-blockdev driver=null-co,node-name=nullpci,read-zeroes=on,size=1073741824
+		-blockdev driver=null-co,node-name=nullmmio,read-zeroes=on,size=1073741824
+		-device virtio-net-pci,netdev=np0,mac=52:54:00:99:02:01
+		-device virtio-net-pci,netdev=np1,mac=52:54:00:99:02:02
+		-device virtio-net-device,netdev=nm0,mac=52:54:00:99:03:01
+		-device virtio-net-device,netdev=nm1,mac=52:54:00:99:03:02
+		# two hubs with two ports each: every pair is back to back and nothing else
+		-netdev hubport,id=np0,hubid=1 -netdev hubport,id=np1,hubid=1
+		-netdev hubport,id=nm0,hubid=2 -netdev hubport,id=nm1,hubid=2
+		-device virtio-blk-device,drive=nullmmio,serial=vmsg-bench-mmio
+	)
+	if [ -n "$ICOUNT" ]; then
+		# With ioeventfd=on the vCPU idles while QEMU's I/O thread runs the request, and
+		# under icount,sleep=off the guest clock warps over that idle time: qd1 reads
+		# measured 2462-3210 us instead of 124-128 us (DESIGN.md). Off = handled inline.
+		qargs+=(-device virtio-blk-pci,drive=nullpci,serial=vmsg-bench-pci,ioeventfd=off)
+		runargs=(--icount "$ICOUNT" --smp 1)
+	else
+		qargs+=(-device virtio-blk-pci,drive=nullpci,serial=vmsg-bench-pci)
+		runargs=(--smp 2)
+	fi
+	initrd=$OUT/initramfs.cpio.gz
+	scripts/initramfs.sh --bench --output "$initrd" || die "initramfs.sh --bench failed"
+	append="bench=1 bench_reps=$REPS bench_runtime=$RUNTIME bench_list=$LIST bench_mode=$MODE"
+	[ -n "$ONLY" ] && append="$append bench_only=${ONLY// /,}"
+	log "booting guest (serial console in $OUT/console.log)"
+	scripts/qemu-run.sh "${runargs[@]}" --timeout "$TIMEOUT" --initramfs "$initrd" \
+		--virtfs "$OUT" --append "$append" -- "${qargs[@]}" 2>&1 | relay || GUEST_RC=$?
+	qemu-system-x86_64 --version | head -n 1 | sed 's/^/QEMU="/; s/$/"/' >>"$OUT/raw/meta.env"
+	# fallback transport: base64 tar on the console
+	if ! ls "$OUT"/raw/*__r1.json >/dev/null 2>&1 &&
+		grep -q '^BENCH-TAR-BEGIN' "$OUT/console.log" 2>/dev/null; then
+		sed -n '/^BENCH-TAR-BEGIN/,/^BENCH-TAR-END/p' "$OUT/console.log" | sed '1d;$d' |
+			base64 -d | tar -C "$OUT" -xzf - || die "decoding the console results failed"
+	fi
+fi
+grep -q '^BENCH done' "$OUT/console.log" || log "guest did not finish (rc $GUEST_RC): see $OUT/console.log"
+echo "RUN_ID=$RUN_ID" >>"$OUT/raw/meta.env"
+
+build/bench/vmsg-summary "$OUT" || die "vmsg-summary failed"
+build/bench/vmsg-report "$OUT" bench/plot || die "vmsg-report failed"
+ln -sfn "$RUN_ID" results/latest
+log "report: $OUT/report.md"
+if [ "$SMOKE" = 1 ]; then
+	want=$EXPECT
+	if [ -n "$ONLY" ]; then
+		want=${ONLY// /,}
+	fi
+	build/bench/vmsg-summary --check "$OUT" "$want" || die "smoke check failed"
+fi
+exit "$GUEST_RC"
