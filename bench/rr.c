@@ -38,7 +38,7 @@ static int full_io(int fd, char *buf, size_t len, int wr)
 
 	while (done < len) {
 		ssize_t n =
-		    wr ? write(fd, buf + done, len - done) : read(fd, buf + done, len - done);
+			wr ? write(fd, buf + done, len - done) : read(fd, buf + done, len - done);
 
 		if (n < 0 && errno == EINTR)
 			continue;

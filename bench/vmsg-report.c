@@ -61,7 +61,7 @@ static size_t scenarios(json_t *recs, const char **out, size_t max)
 	size_t i, n = 0;
 	json_t *r;
 
-	json_array_foreach (recs, i, r) {
+	json_array_foreach(recs, i, r) {
 		const char *s = str(r, "scenario", "?");
 		size_t j;
 
@@ -128,12 +128,12 @@ int main(int argc, char **argv)
 		"times; IOPS / bandwidth: inverse ratio); `cost vs pci` the same against "
 		"virtio-pci. 1.00 = equal, > 1 = slower.%s\n\n",
 		strstr(str(meta, "MODE", ""), "tcg") || strstr(str(meta, "MODE", ""), "icount")
-		    ? " Absolute numbers below are emulated (TCG) time: compare them only "
-		      "with each other."
-		    : "");
+			? " Absolute numbers below are emulated (TCG) time: compare them only "
+			  "with each other."
+			: "");
 	fprintf(f, "## Ratios\n\n| scenario | transport | metric | cost vs floor | cost vs pci | "
 		   "notifications/IO | messages/IO |\n|---|---|---|---|---|---|---|\n");
-	json_array_foreach (recs, i, r) {
+	json_array_foreach(recs, i, r) {
 		char a[32], b[32], c[32], d[32];
 
 		fmt(a, sizeof(a), json_object_get(r, "cost_vs_floor"), "%.2f");
@@ -145,7 +145,7 @@ int main(int argc, char **argv)
 	}
 	fprintf(f, "\n## Medians\n\n| scenario | transport | reps | median | lat us | p50 us | "
 		   "p99 us | IOPS | Gbit/s |\n|---|---|---|---|---|---|---|---|---|\n");
-	json_array_foreach (recs, i, r) {
+	json_array_foreach(recs, i, r) {
 		char m[32], l[32], p5[32], p9[32], io[32], g[32];
 
 		fmt(m, sizeof(m), json_object_get(r, "median"), "%.4g");
@@ -165,10 +165,10 @@ int main(int argc, char **argv)
 		static const struct {
 			const char *col, *suffix, *what;
 		} bars[] = {
-		    {"2", "median", "median"},
-		    {"7", "floor", "cost vs floor (x)"},
-		    {"5", "notif", "notifications per I/O (kicklat)"},
-		    {"6", "msgs", "messages per I/O (msglat)"},
+			{"2", "median", "median"},
+			{"7", "floor", "cost vs floor (x)"},
+			{"5", "notif", "notifications per I/O (kicklat)"},
+			{"6", "msgs", "messages per I/O (msglat)"},
 		};
 		const char *metric = "?";
 		char *pctv[MAX_TR + 6];
@@ -176,7 +176,7 @@ int main(int argc, char **argv)
 		int np = 0;
 		int has_notif = 0, has_floor = 0, has_msgs = 0;
 
-		json_array_foreach (recs, i, r) {
+		json_array_foreach(recs, i, r) {
 			if (strcmp(str(r, "scenario", ""), scen[s]))
 				continue;
 			metric = str(r, "metric", "?");

@@ -216,7 +216,7 @@ static int write_hist(const char *dir, const struct cell *c)
 		return -errno;
 	}
 	fprintf(f, "# percentile clat_us (fio, repetition 1)\n");
-	json_object_foreach (pct, k, v)
+	json_object_foreach(pct, k, v)
 		fprintf(f, "%s %.3f\n", k, json_number_value(v) / 1000.0);
 	fclose(f);
 	json_decref(root);
@@ -360,7 +360,7 @@ static int check(const char *run, const char *want)
 	     t = strtok_r(NULL, ",", &save)) {
 		int found = 0;
 
-		json_array_foreach (recs, i, r)
+		json_array_foreach(recs, i, r)
 			found += !strcmp(json_string_value(json_object_get(r, "transport")), t) &&
 				 !json_is_null(json_object_get(r, "median"));
 		if (!found) {

@@ -313,10 +313,10 @@ static double sum_counts(json_t *v)
 	size_t i;
 
 	if (json_is_array(v)) {
-		json_array_foreach (v, i, e)
+		json_array_foreach(v, i, e)
 			t += sum_counts(e);
 	} else if (json_is_object(v)) {
-		json_object_foreach (v, k, e) {
+		json_object_foreach(v, k, e) {
 			if (!strcmp(k, "count") && json_is_number(e))
 				t += json_number_value(e);
 			else if (json_is_array(e) || json_is_object(e))

@@ -83,18 +83,18 @@ static const struct name_case {
 	const char *scen, *tr, *side;
 	int rep;
 } name_cases[] = {
-    {"blk-randread-qd1__pci__r1.json", 0, "blk-randread-qd1", "pci", "", 1},
-    {"net-rr__msg__r12.kicklat.json", 0, "net-rr", "msg", "kicklat", 12},
-    {"a__null_blk__r3.msglat.json", 0, "a", "null_blk", "msglat", 3},
-    {"meta.env", -EINVAL, NULL, NULL, NULL, 0},
-    {"x__pci__1.json", -EINVAL, NULL, NULL, NULL, 0},
-    {"x__pci__r.json", -EINVAL, NULL, NULL, NULL, 0},
-    {"x__pci__r1.txt", -EINVAL, NULL, NULL, NULL, 0},
-    {"__pci__r1.json", -EINVAL, NULL, NULL, NULL, 0},
-    {"x____r1.json", -EINVAL, NULL, NULL, NULL, 0},
-    {"x__pci__r-1.json", -EINVAL, NULL, NULL, NULL, 0},
-    {"x__pci__r1..json", -EINVAL, NULL, NULL, NULL, 0},
-    {"x__pci__r1.log", -EINVAL, NULL, NULL, NULL, 0},
+	{"blk-randread-qd1__pci__r1.json", 0, "blk-randread-qd1", "pci", "", 1},
+	{"net-rr__msg__r12.kicklat.json", 0, "net-rr", "msg", "kicklat", 12},
+	{"a__null_blk__r3.msglat.json", 0, "a", "null_blk", "msglat", 3},
+	{"meta.env", -EINVAL, NULL, NULL, NULL, 0},
+	{"x__pci__1.json", -EINVAL, NULL, NULL, NULL, 0},
+	{"x__pci__r.json", -EINVAL, NULL, NULL, NULL, 0},
+	{"x__pci__r1.txt", -EINVAL, NULL, NULL, NULL, 0},
+	{"__pci__r1.json", -EINVAL, NULL, NULL, NULL, 0},
+	{"x____r1.json", -EINVAL, NULL, NULL, NULL, 0},
+	{"x__pci__r-1.json", -EINVAL, NULL, NULL, NULL, 0},
+	{"x__pci__r1..json", -EINVAL, NULL, NULL, NULL, 0},
+	{"x__pci__r1.log", -EINVAL, NULL, NULL, NULL, 0},
 };
 
 static void test_parse_name(void **state)
@@ -136,9 +136,9 @@ static void test_fio(void **state)
 	assert_int_equal(s.metric, VMSG_METRIC_LAT);
 	assert_float_equal(s.iops, json_number_value(json_object_get(rd, "iops")), 1e-6);
 	assert_float_equal(
-	    s.lat_us,
-	    json_number_value(json_object_get(json_object_get(rd, "clat_ns"), "mean")) / 1000,
-	    1e-9);
+		s.lat_us,
+		json_number_value(json_object_get(json_object_get(rd, "clat_ns"), "mean")) / 1000,
+		1e-9);
 	assert_true(s.p50_us > 0 && s.p50_us <= s.p99_us);
 	assert_float_equal(s.ios, (double)json_integer_value(json_object_get(rd, "total_ios")),
 			   EPS);
@@ -167,7 +167,7 @@ static void test_iperf3(void **state)
 	json_t *j = load("data/iperf3-stream.json");
 	struct vmsg_sample s;
 	double bps = json_number_value(json_object_get(
-	    json_object_get(json_object_get(j, "end"), "sum_received"), "bits_per_second"));
+		json_object_get(json_object_get(j, "end"), "sum_received"), "bits_per_second"));
 
 	assert_int_equal(vmsg_parse_result(j, &s), 0);
 	assert_int_equal(s.metric, VMSG_METRIC_BW);
@@ -226,19 +226,19 @@ static const struct kv_case {
 	int ret;
 	const char *k, *v;
 } kv_cases[] = {
-    {"PROTO=tcp\n", 1, "PROTO", "tcp"},
-    {"  LEN=64  \n", 1, "LEN", "64"},
-    {"ARGS=\"-l 64 -P 2\"\n", 1, "ARGS", "-l 64 -P 2"},
-    {"X='a b'", 1, "X", "a b"},
-    {"EMPTY=", 1, "EMPTY", ""},
-    {"# comment\n", 0, NULL, NULL},
-    {"\n", 0, NULL, NULL},
-    {"", 0, NULL, NULL},
-    {"1X=2", -EINVAL, NULL, NULL},
-    {"X = 2", -EINVAL, NULL, NULL},
-    {"X=a b", -EINVAL, NULL, NULL},
-    {"X=\"a", -EINVAL, NULL, NULL},
-    {"export X=1", -EINVAL, NULL, NULL},
+	{"PROTO=tcp\n", 1, "PROTO", "tcp"},
+	{"  LEN=64  \n", 1, "LEN", "64"},
+	{"ARGS=\"-l 64 -P 2\"\n", 1, "ARGS", "-l 64 -P 2"},
+	{"X='a b'", 1, "X", "a b"},
+	{"EMPTY=", 1, "EMPTY", ""},
+	{"# comment\n", 0, NULL, NULL},
+	{"\n", 0, NULL, NULL},
+	{"", 0, NULL, NULL},
+	{"1X=2", -EINVAL, NULL, NULL},
+	{"X = 2", -EINVAL, NULL, NULL},
+	{"X=a b", -EINVAL, NULL, NULL},
+	{"X=\"a", -EINVAL, NULL, NULL},
+	{"export X=1", -EINVAL, NULL, NULL},
 };
 
 static void test_kv(void **state)
@@ -328,12 +328,12 @@ static void test_scenario_files(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_median),    cmocka_unit_test(test_percentile),
-	    cmocka_unit_test(test_ratio),     cmocka_unit_test(test_parse_name),
-	    cmocka_unit_test(test_fio),	      cmocka_unit_test(test_iperf3),
-	    cmocka_unit_test(test_rr),	      cmocka_unit_test(test_unknown),
-	    cmocka_unit_test(test_bpf_count), cmocka_unit_test(test_kv),
-	    cmocka_unit_test(test_size),      cmocka_unit_test(test_scenario_files),
+		cmocka_unit_test(test_median),	  cmocka_unit_test(test_percentile),
+		cmocka_unit_test(test_ratio),	  cmocka_unit_test(test_parse_name),
+		cmocka_unit_test(test_fio),	  cmocka_unit_test(test_iperf3),
+		cmocka_unit_test(test_rr),	  cmocka_unit_test(test_unknown),
+		cmocka_unit_test(test_bpf_count), cmocka_unit_test(test_kv),
+		cmocka_unit_test(test_size),	  cmocka_unit_test(test_scenario_files),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

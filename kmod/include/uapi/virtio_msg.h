@@ -10,7 +10,9 @@
  *
  * A receiver must call vmsg_validate() on every message it takes from the
  * other side of the bus; after that, the payload accessors are safe to use
- * for the message's id and direction.
+ * for the message's id and direction.  Message buffers must be at least
+ * 8-byte aligned (struct vmsg is): the accessors read through struct
+ * pointers.
  */
 #ifndef _UAPI_VIRTIO_MSG_H
 #define _UAPI_VIRTIO_MSG_H
@@ -28,7 +30,6 @@
 #define vmsg_cpu_to_le32(x) cpu_to_le32(x)
 #define vmsg_cpu_to_le64(x) cpu_to_le64(x)
 #else
-#include <endian.h>
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
@@ -36,12 +37,22 @@
 #ifndef __force
 #define __force
 #endif
-#define vmsg_le16_to_cpu(x) ((__u16)le16toh((__force __u16)(x)))
-#define vmsg_le32_to_cpu(x) ((__u32)le32toh((__force __u32)(x)))
-#define vmsg_le64_to_cpu(x) ((__u64)le64toh((__force __u64)(x)))
-#define vmsg_cpu_to_le16(x) ((__force __le16)htole16(x))
-#define vmsg_cpu_to_le32(x) ((__force __le32)htole32(x))
-#define vmsg_cpu_to_le64(x) ((__force __le64)htole64(x))
+/* No <endian.h>: its le16toh() needs _DEFAULT_SOURCE, which strict C11 users do not set. */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define vmsg_le16_to_cpu(x) ((__u16)(__force __u16)(x))
+#define vmsg_le32_to_cpu(x) ((__u32)(__force __u32)(x))
+#define vmsg_le64_to_cpu(x) ((__u64)(__force __u64)(x))
+#define vmsg_cpu_to_le16(x) ((__force __le16)(__u16)(x))
+#define vmsg_cpu_to_le32(x) ((__force __le32)(__u32)(x))
+#define vmsg_cpu_to_le64(x) ((__force __le64)(__u64)(x))
+#else
+#define vmsg_le16_to_cpu(x) ((__u16)__builtin_bswap16((__force __u16)(x)))
+#define vmsg_le32_to_cpu(x) ((__u32)__builtin_bswap32((__force __u32)(x)))
+#define vmsg_le64_to_cpu(x) ((__u64)__builtin_bswap64((__force __u64)(x)))
+#define vmsg_cpu_to_le16(x) ((__force __le16)__builtin_bswap16(x))
+#define vmsg_cpu_to_le32(x) ((__force __le32)__builtin_bswap32(x))
+#define vmsg_cpu_to_le64(x) ((__force __le64)__builtin_bswap64(x))
+#endif
 #endif
 
 /* Header type byte: bit 0 request/response, bit 1 transport/bus, rest 0. */
@@ -403,8 +414,11 @@ static inline int vmsg_check_var(const struct vmsg_hdr *hdr, int bus, int resp)
 
 		if (plen < sizeof(*f))
 			return -EBADMSG;
-		want = sizeof(*f) + 4 * (size_t)vmsg_le32_to_cpu(f->num_blocks);
-		return plen == want ? 0 : -EBADMSG;
+		/* divide rather than multiply: no wrap with a 32-bit size_t */
+		want = (plen - sizeof(*f)) / 4;
+		if ((plen - sizeof(*f)) % 4)
+			return -EBADMSG;
+		return want == vmsg_le32_to_cpu(f->num_blocks) ? 0 : -EBADMSG;
 	}
 	case VMSG_GET_CONFIG:
 	case VMSG_SET_CONFIG: {
@@ -434,6 +448,29 @@ static inline int vmsg_check_var(const struct vmsg_hdr *hdr, int bus, int resp)
 	}
 	}
 	return -ENOMSG;
+}
+
+/* Fixed-size requests whose fields have a range the receiver relies on. */
+static inline int vmsg_check_fields(const struct vmsg_hdr *hdr, int bus, int resp)
+{
+	const void *p = vmsg_cpayload(hdr);
+
+	if (resp)
+		return 0;
+	if (bus && hdr->msg_id == VMSG_BUS_GET_DEVICES) {
+		const struct vmsg_bus_devices_req *d = (const struct vmsg_bus_devices_req *)p;
+
+		if (vmsg_le16_to_cpu(d->offset) % 8 || vmsg_le16_to_cpu(d->count) % 8)
+			return -EBADMSG;
+	} else if (!bus && hdr->msg_id == VMSG_GET_CONFIG) {
+		const struct vmsg_config_req *c = (const struct vmsg_config_req *)p;
+
+		/* as for every other config message: no offset + length overflow */
+		if (vmsg_le32_to_cpu(c->offset) > VMSG_SIZE_LIMIT ||
+		    vmsg_le32_to_cpu(c->length) > VMSG_SIZE_LIMIT)
+			return -EBADMSG;
+	}
+	return 0;
 }
 
 /**
@@ -467,7 +504,9 @@ static inline int vmsg_validate(const void *buf, size_t len, size_t max_size)
 		return vmsg_check_var(hdr, bus, resp);
 	if (want < 0)
 		return want;
-	return vmsg_payload_size(hdr) == (__u16)want ? 0 : -EBADMSG;
+	if (vmsg_payload_size(hdr) != (__u16)want)
+		return -EBADMSG;
+	return vmsg_check_fields(hdr, bus, resp);
 }
 
 /**

@@ -1,0 +1,38 @@
+# SPDX-License-Identifier: GPL-2.0
+# virtio-msg-lab. The two commands:
+#   make test    set up, run every test (host, QEMU guest, bench smoke): "N passed, N failed"
+#   make bench   set up, run the default comparison, write results/<run-id>/ and report.md
+# Also: make gate (latency regression gate), make check (checkpatch + sparse), make modules,
+# make bpf, make clean. Variables go through: ICOUNT=3, REPS=, RUNTIME=, ONLY=, TESTS=, ...
+
+all: modules
+
+test:
+	scripts/test.sh
+
+bench:
+	scripts/deps.sh
+	$(MAKE) modules bpf
+	scripts/bench.sh
+
+gate:
+	scripts/deps.sh
+	$(MAKE) modules bpf
+	scripts/gate.sh
+
+modules:
+	eval "$$(scripts/kernel.sh)" && $(MAKE) -C kmod KDIR="$$KDIR"
+
+check:
+	eval "$$(scripts/kernel.sh)" && $(MAKE) -C kmod KDIR="$$KDIR" check
+
+bpf:
+	$(MAKE) -C bpf
+
+clean:
+	-eval "$$(scripts/kernel.sh)" && $(MAKE) -C kmod KDIR="$$KDIR" clean
+	-$(MAKE) -C bpf clean
+	-$(MAKE) -C bench clean
+	rm -rf build
+
+.PHONY: all test bench gate modules check bpf clean

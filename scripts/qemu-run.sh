@@ -1,0 +1,86 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# qemu-run.sh - boot the Debian guest kernel with an initramfs in a QEMU microvm, serial console
+# on stdout, under a hard timeout.
+#
+#   scripts/qemu-run.sh [--smp N] [--mem MiB] [--icount SHIFT] [--timeout S]
+#                       --initramfs FILE [--virtfs HOSTDIR] [--append "kernel args"]
+#                       [-- extra qemu args]
+#
+# Accelerator: KVM when /dev/kvm is usable (ACCEL=tcg forces TCG), else TCG; --icount makes it
+# single-threaded TCG with -icount shift=N,align=off,sleep=off (guest time counts instructions).
+# --virtfs shares HOSTDIR read-write as 9p tag "results" (the guest mounts it on /results).
+# Exit status: the guest's (its init reports through the console), 124 on timeout.
+# QEMU option values are comma lists by design
+# shellcheck disable=SC2054
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+die() {
+	echo "qemu-run: $*" >&2
+	exit 2
+}
+
+SMP=1 MEM=1024 ICOUNT="" TIMEOUT=300 INITRD="" VIRTFS="" APPEND="" tsc_khz=""
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--smp) SMP=$2; shift 2 ;;
+	--mem) MEM=$2; shift 2 ;;
+	--icount) ICOUNT=$2; shift 2 ;;
+	--timeout) TIMEOUT=$2; shift 2 ;;
+	--initramfs) INITRD=$2; shift 2 ;;
+	--virtfs) VIRTFS=$2; shift 2 ;;
+	--append) APPEND=$2; shift 2 ;;
+	--) shift; break ;;
+	*) die "unknown argument '$1'" ;;
+	esac
+done
+[ -r "$INITRD" ] || die "--initramfs FILE is required and must exist"
+[[ "$SMP" =~ ^[1-9][0-9]*$ ]] || die "--smp must be a positive number"
+[[ "$TIMEOUT" =~ ^[1-9][0-9]*$ ]] || die "--timeout must be a positive number of seconds"
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (scripts/deps.sh)"
+
+eval "$("$ROOT/scripts/kernel.sh")"
+
+if [ -n "$ICOUNT" ]; then
+	[[ "$ICOUNT" =~ ^[0-9]+$ ]] || die "--icount wants a shift (0..10)"
+	accel=(-accel tcg,thread=single -icount "shift=$ICOUNT,align=off,sleep=off")
+	SMP=1
+	how="TCG icount shift=$ICOUNT"
+	# the guest TSC then counts virtual nanoseconds
+	tsc_khz=1000000
+elif [ "${ACCEL:-}" != tcg ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+	accel=(-accel kvm -cpu host)
+	how=KVM
+else
+	accel=(-accel tcg)
+	how=TCG
+	# TCG's guest TSC is the host's. The microvm has no HPET or PM timer, so the guest
+	# calibrates the TSC against the PIT, which fails about half the time under TCG (then
+	# the boot hangs): tell it the rate. x86 bogomips = 2 x TSC MHz when taken from the TSC.
+	tsc_khz=$(awk '/^bogomips/ { printf "%d", $3 * 500; exit }' /proc/cpuinfo)
+fi
+
+share=()
+if [ -n "$VIRTFS" ]; then
+	[ -d "$VIRTFS" ] || die "--virtfs $VIRTFS is not a directory"
+	share=(-fsdev "local,id=results,path=$VIRTFS,security_model=none"
+		-device virtio-9p-pci,fsdev=results,mount_tag=results)
+fi
+
+# never "quiet": a TCG guest was seen to hang with it. reboot=t: a triple fault, which
+# -no-reboot turns into QEMU exiting (the microvm has no other reset QEMU notices)
+cmdline="console=ttyS0 panic=-1 reboot=t loglevel=4${tsc_khz:+ tsc_early_khz=$tsc_khz} $APPEND"
+echo "qemu-run: $KVER, $how, $SMP vCPU, ${MEM} MiB, timeout ${TIMEOUT}s" >&2
+rc=0
+timeout -k 10 "$TIMEOUT" qemu-system-x86_64 \
+	-M microvm,pcie=on,acpi=on,rtc=on "${accel[@]}" -smp "$SMP" -m "$MEM" \
+	-nodefaults -no-user-config -display none -serial stdio -monitor none -no-reboot \
+	-global virtio-mmio.force-legacy=false \
+	-kernel "$KERNEL" -initrd "$INITRD" -append "$cmdline" \
+	"${share[@]}" "$@" </dev/null || rc=$?
+if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+	echo "qemu-run: TIMEOUT: guest still running after ${TIMEOUT}s, killed" >&2
+	exit 124
+fi
+exit "$rc"
