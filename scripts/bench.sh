@@ -127,7 +127,7 @@ else
 		qargs+=(-device virtio-blk-pci,drive=nullpci,serial=vmsg-bench-pci)
 		runargs=(--smp 2)
 	fi
-	initrd=$OUT/initramfs.cpio.gz
+	initrd=$OUT/initramfs.cpio
 	scripts/initramfs.sh --bench --output "$initrd" || die "initramfs.sh --bench failed"
 	append="bench=1 bench_reps=$REPS bench_runtime=$RUNTIME bench_list=$LIST bench_mode=$MODE"
 	[ -n "$ONLY" ] && append="$append bench_only=${ONLY// /,}"
