@@ -30,6 +30,7 @@
 #   NET_LOOPBACK=1  net "lo" over 127.0.0.1 without namespaces (testing the script)
 #   IP_BIN     iproute2's ip, if not in /usr/sbin, /sbin, /usr/bin or /bin
 #   MODE       label for meta.env (tcg, icount3, kvm, native)
+#   LOOP_PARAMS virtio_msg_loop.ko parameters (default: blk_mb=1024 blk_null=1 net_pairs=1)
 #   CONSOLE_TAR=1   also print $OUT/raw as base64 tar between BENCH-TAR-BEGIN/END lines
 set -u
 
@@ -40,6 +41,8 @@ RUNTIME=${RUNTIME:-5}
 RR=${RR:-rr}
 ONLY=${ONLY:-}
 MODE=${MODE:-unknown}
+# Like QEMU's null-co contenders: 1 GiB, reads return without touching data, writes dropped
+LOOP_PARAMS=${LOOP_PARAMS:-blk_mb=1024 blk_null=1 net_pairs=1}
 : "${OUT:?OUT must name the results directory}"
 RAW=$OUT/raw
 RR_PORT=5301
@@ -77,8 +80,10 @@ transport_of() {
 load_modules() {
 	if [ -n "${KMOD_DIR:-}" ] && [ -r "$KMOD_DIR/virtio_msg.ko" ] &&
 		[ -r "$KMOD_DIR/virtio_msg_loop.ko" ]; then
-		if insmod "$KMOD_DIR/virtio_msg.ko" && insmod "$KMOD_DIR/virtio_msg_loop.ko"; then
-			say "info: virtio-msg modules loaded from $KMOD_DIR"
+		# shellcheck disable=SC2086 # one word per module parameter
+		if insmod "$KMOD_DIR/virtio_msg.ko" &&
+			insmod "$KMOD_DIR/virtio_msg_loop.ko" $LOOP_PARAMS; then
+			say "info: virtio-msg modules loaded from $KMOD_DIR ($LOOP_PARAMS)"
 			sleep 1 # let the loop bus probe its devices
 		else
 			say "skip: msg (insmod failed, see dmesg)"
@@ -333,6 +338,7 @@ rm -f "$PLAN"
 
 {
 	echo "MODE=$MODE"
+	echo "LOOP_PARAMS=\"$LOOP_PARAMS\""
 	echo "KERNEL=\"$(uname -r)\""
 	echo "ARCH=$(uname -m)"
 	echo "NCPU=$(grep -c ^processor /proc/cpuinfo)"

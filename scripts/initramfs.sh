@@ -36,7 +36,7 @@ file -L "$BUSYBOX" 2>/dev/null | grep -q 'statically linked' ||
 
 S=$(mktemp -d)
 trap 'rm -rf "$S"' EXIT
-mkdir -p "$S"/{bin,sbin,etc,proc,sys,dev,tmp,run,root,results,kmod,bpf,tests,var/run}
+mkdir -p "$S"/{bin,sbin,usr/bin,etc,proc,sys,dev,tmp,run,root,results,kmod,bpf,tests,var/run}
 cp "$BUSYBOX" "$S/bin/busybox"
 
 # Debian modules and everything they depend on, by modules.dep
@@ -79,7 +79,7 @@ add_bin() { # path-in-host dest-dir
 }
 for b in fio iperf3 ip; do
 	p=$(command -v "$b") || die "$b not found (scripts/deps.sh installs it)"
-	add_bin "$p" /bin
+	add_bin "$p" /usr/bin # ahead of busybox's applets in PATH
 done
 mkdir -p "$S/lib64"
 [ -e "$S/lib64/ld-linux-x86-64.so.2" ] || cp -L /lib64/ld-linux-x86-64.so.2 "$S/lib64/"

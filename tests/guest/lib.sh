@@ -6,6 +6,10 @@ KMOD=${KMOD:-/kmod}
 LOOP_PARAMS_DEFAULT="blk_mb=64 net_pairs=1"
 SYS_LOOP=/sys/devices/virtio-msg-loop
 
+# busybox sh runs its own applets ahead of PATH; its ip has no netns: use iproute2's by path
+IP2=/usr/bin/ip
+ip() { "$IP2" "$@"; }
+
 fail() {
 	echo "FAIL: $*"
 	exit 1

@@ -16,7 +16,7 @@ wait_for 10 grep -q 1 "/sys/class/net/$a/carrier" || fail "$a has no carrier"
 ping -c 3 -W 5 10.77.0.2 || fail "ping over the loop pair"
 ip netns exec vmsgt iperf3 -s -p 5202 >/tmp/iperf3-srv.log 2>&1 &
 srv=$!
-wait_for 10 sh -c 'ip netns exec vmsgt cat /proc/net/tcp | grep -q ":1452 "' ||
+wait_for 10 sh -c "$IP2 netns exec vmsgt cat /proc/net/tcp /proc/net/tcp6 | grep -q ':1452 '" ||
 	fail "iperf3 server did not start"
 for dir in "" -R; do
 	iperf3 -c 10.77.0.2 -p 5202 -t 3 $dir -J >/tmp/iperf3.json 2>&1 ||
@@ -28,6 +28,8 @@ for dir in "" -R; do
 done
 kill $srv 2>/dev/null
 wait $srv 2>/dev/null
+# back to the initial namespace explicitly: netns teardown is asynchronous
+ip -n vmsgt link set "$b" netns 1 || fail "moving $b back"
 ip netns del vmsgt
 wait_for 10 test -n "$(msg_nic 02:00:00:00:00:02)" || fail "$b did not come back from the namespace"
 cat $SYS_LOOP/stats

@@ -21,4 +21,6 @@ ip netns add vmsgr && ip link set "$b" netns vmsgr || fail "netns setup"
 ip addr add 10.78.0.1/24 dev "$a" && ip link set "$a" up
 ip -n vmsgr addr add 10.78.0.2/24 dev "$b" && ip -n vmsgr link set "$b" up
 ping -c 2 -W 5 10.78.0.2 || fail "ping after rebind"
+# back to the initial namespace explicitly: netns teardown is asynchronous
+ip -n vmsgr link set "$b" netns 1 || fail "moving $b back"
 ip netns del vmsgr

@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * virtio-msg loopback bus: internals shared by the bus core (bus.c), the
+ * device-side split ring helper (ring.c) and the device models (blk.c,
+ * net.c).  Shaped like drivers/vdpa/vdpa_sim: the core owns the device
+ * lifecycle, the per-device kthread and the virtqueue state; a model only
+ * fills in struct vmsg_loop_model and handles the chains of its queues.
+ */
+#ifndef _VMSG_LOOP_H
+#define _VMSG_LOOP_H
+
+#include <linux/atomic.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <uapi/linux/virtio_ring.h>
+
+#include "virtio_msg.h"
+
+/* Queues per device: blk with up to 4 request queues, net rx + tx. */
+#define VMSG_LOOP_MAX_VQS 4
+/* Largest ring we accept; what virtio_mmio/pci devices in QEMU offer. */
+#define VMSG_LOOP_VQ_MAX_SIZE 256
+/*
+ * Segments per chain: blk advertises seg_max 128 (+ header and status),
+ * net TX needs MAX_SKB_FRAGS + 2.  Longer chains are a device error.
+ */
+#define VMSG_LOOP_MAX_SEGS 256
+/* Chains handled per queue per pass before the kthread looks elsewhere. */
+#define VMSG_LOOP_BUDGET 64
+
+struct vmsg_loop_dev;
+
+/* One guest-physical segment of a descriptor chain. */
+struct vmsg_loop_seg {
+	u64 addr;
+	u32 len;
+};
+
+/*
+ * A popped descriptor chain: readable segments first (nout of them), then
+ * writable ones; the virtio spec forbids a readable one after a writable.
+ */
+struct vmsg_loop_chain {
+	u16 head;
+	unsigned int nseg;
+	unsigned int nout;
+	u32 out_len;
+	u32 in_len;
+	struct vmsg_loop_seg seg[VMSG_LOOP_MAX_SEGS];
+};
+
+/* Walks the readable or the writable part of a chain, byte by byte. */
+struct vmsg_loop_iter {
+	const struct vmsg_loop_chain *chain;
+	struct vmsg_loop_vq *vq;
+	unsigned int seg;
+	unsigned int end;
+	u32 off;
+};
+
+/**
+ * struct vmsg_loop_vq - device side of one split virtqueue
+ * @ld: owning device
+ * @index: queue index
+ * @lock: protects every field below.  Taken by the owner's kthread while it
+ *	handles the queue, by the owner for SET/RESET_VQUEUE and device reset,
+ *	and by a peer device that fills this queue (net RX).
+ * @ready: SET_VQUEUE accepted, rings mapped
+ * @broken: the driver broke the ring rules; the queue is ignored until reset
+ * @event_idx: VIRTIO_RING_F_EVENT_IDX negotiated
+ * @num: ring size
+ * @desc_pa: descriptor table address (guest physical)
+ * @avail_pa: driver area address
+ * @used_pa: device area address
+ * @desc: mapped descriptor table
+ * @avail: mapped driver area
+ * @used: mapped device area
+ * @last_avail: next avail ring entry to consume
+ * @used_idx: next used ring entry; published to the driver by flush
+ * @signalled_used: used index at the last EVENT_USED decision
+ * @signalled_valid: @signalled_used means something (EVENT_IDX logic)
+ * @unsignalled: chains completed since the last EVENT_USED decision
+ * @bounce: one page, the shared window used when zerocopy is off
+ * @chain: storage for the chain being handled
+ */
+struct vmsg_loop_vq {
+	struct vmsg_loop_dev *ld;
+	unsigned int index;
+	struct mutex lock;	/* the fields below */
+	bool ready;
+	bool broken;
+	bool event_idx;
+	u32 num;
+	u64 desc_pa;
+	u64 avail_pa;
+	u64 used_pa;
+	struct vring_desc *desc;
+	struct vring_avail *avail;
+	struct vring_used *used;
+	u16 last_avail;
+	u16 used_idx;
+	u16 signalled_used;
+	bool signalled_valid;
+	unsigned int unsignalled;
+	void *bounce;
+	struct vmsg_loop_chain chain;
+};
+
+/**
+ * struct vmsg_loop_model - what a device model provides (vdpa_sim's dev_attr)
+ * @name: "blk" or "net", for stats and thread names
+ * @device_id: virtio device id
+ * @init: set @ld->nvqs, @ld->config/@ld->config_size and @ld->priv
+ * @destroy: free what @init allocated (kthread already stopped)
+ * @features: feature bits the model offers (VERSION_1 and ring features
+ *	are added by the core)
+ * @handle_vq: handle up to @budget chains of @vq (called with @vq->lock
+ *	held, in the owner's kthread).  Returns the number of chains consumed
+ *	when it stopped because the ring was empty or the budget ran out;
+ *	-EAGAIN when it stopped with chains left that it cannot take now
+ *	(someone will kick the queue again); another negative errno when the
+ *	driver broke the ring rules.
+ * @reset: the driver reset the device (queues already reset)
+ */
+struct vmsg_loop_model {
+	const char *name;
+	u32 device_id;
+	int (*init)(struct vmsg_loop_dev *ld, unsigned int index);
+	void (*destroy)(struct vmsg_loop_dev *ld);
+	u64 (*features)(struct vmsg_loop_dev *ld);
+	int (*handle_vq)(struct vmsg_loop_dev *ld, struct vmsg_loop_vq *vq, unsigned int budget);
+	void (*reset)(struct vmsg_loop_dev *ld);
+};
+
+/* Per-device counters, shown in /sys/devices/virtio-msg-loop/stats. */
+struct vmsg_loop_stats {
+	atomic64_t to_dev;
+	atomic64_t to_drv;
+	atomic64_t avail;
+	atomic64_t used;
+	atomic64_t req;
+	atomic64_t chains;
+	atomic64_t suppressed;
+	atomic64_t faults;
+	atomic64_t dropped;
+};
+
+/**
+ * struct vmsg_loop_dev - one device on the loop bus
+ * @vmdev: what the transport sees; freed only from the release op
+ * @model: device model
+ * @priv: model data
+ * @list: on the bus's device list (vmsg_loop_lock)
+ * @peer: the other end of a net pair; both are freed together
+ * @registered: virtio_msg_register() succeeded and unregister is still due
+ * @released: ops->release ran (freeing waits for the peer's too)
+ * @task: the device-side kthread
+ * @wq: wakes @task
+ * @avail_pending: per-vq bits: handle this queue (EVENT_AVAIL, budget left)
+ * @signal_pending: per-vq bits: a peer completed chains, decide EVENT_USED
+ * @lock: protects the request slot: @req_*, @resp_*, @waiting, @token
+ * @req: request handed to the device side
+ * @req_pending: @req waits for the kthread
+ * @resp: response handed back to the waiting xfer
+ * @resp_ready: @resp answers the xfer waiting for @token
+ * @waiting: an xfer waits for a response with token @token
+ * @token: token of the latest request
+ * @resp_wq: wakes the waiting xfer
+ * @event_mutex: held while virtio_msg_event() runs (synchronize op)
+ * @dreq: the kthread's copy of the request it serves
+ * @dresp: the response the kthread builds
+ * @handed: given to virtio_msg_register(): only the release op frees it
+ * @found: reported by the bus's GET_DEVICES
+ * @release_work: runs the release op's sleeping part
+ * @status: device status (kthread only, others READ_ONCE)
+ * @features: driver features accepted (kthread only)
+ * @offered: features offered at the last GET_DEVICE_FEATURES
+ * @generation: config generation
+ * @config: config space, @config_size bytes (kthread only after init)
+ * @nvqs: number of queues
+ * @vqs: the queues
+ * @stats: counters
+ * @index: index of the device within its model (blk0, net1...)
+ */
+struct vmsg_loop_dev {
+	struct virtio_msg_device vmdev;
+	const struct vmsg_loop_model *model;
+	void *priv;
+	struct list_head list;
+	struct vmsg_loop_dev *peer;
+	bool registered;
+	bool released;
+
+	struct task_struct *task;
+	wait_queue_head_t wq;
+	unsigned long avail_pending;
+	unsigned long signal_pending;
+
+	spinlock_t lock;	/* request slot, token */
+	struct vmsg req;
+	bool req_pending;
+	struct vmsg resp;
+	bool resp_ready;
+	bool waiting;
+	u16 token;
+	wait_queue_head_t resp_wq;
+	struct mutex event_mutex;	/* virtio_msg_event() calls */
+	struct vmsg dreq;
+	struct vmsg dresp;
+	bool handed;
+	bool found;
+	struct work_struct release_work;
+
+	u32 status;
+	u64 features;
+	u64 offered;
+	u32 generation;
+	u8 *config;
+	u32 config_size;
+
+	unsigned int nvqs;
+	struct vmsg_loop_vq *vqs[VMSG_LOOP_MAX_VQS];
+	struct vmsg_loop_stats stats;
+	unsigned int index;
+};
+
+/* Knobs (bus.c), read where they apply. */
+extern bool vmsg_loop_batch;
+extern bool vmsg_loop_zerocopy;
+
+/* Core services for the device models (bus.c). */
+struct kernel_param;
+int vmsg_loop_set_uint(const char *val, const struct kernel_param *kp,
+		       unsigned int min, unsigned int max);
+bool vmsg_loop_has_feature(struct vmsg_loop_dev *ld, unsigned int bit);
+void vmsg_loop_kick(struct vmsg_loop_dev *ld, unsigned int vq_index);
+bool vmsg_loop_vq_usable(struct vmsg_loop_vq *vq);
+void vmsg_loop_vq_done(struct vmsg_loop_vq *vq, u16 head, u32 len);
+void vmsg_loop_vq_flush_remote(struct vmsg_loop_vq *vq);
+
+/* Device-side split ring (ring.c). */
+int vmsg_loop_vq_map(struct vmsg_loop_vq *vq, u32 num, u64 desc, u64 avail, u64 used);
+void vmsg_loop_vq_reset(struct vmsg_loop_vq *vq);
+u16 vmsg_loop_vq_avail_idx(struct vmsg_loop_vq *vq);
+int vmsg_loop_vq_pop(struct vmsg_loop_vq *vq, struct vmsg_loop_chain *chain);
+void vmsg_loop_vq_unpop(struct vmsg_loop_vq *vq, unsigned int n);
+void vmsg_loop_vq_push(struct vmsg_loop_vq *vq, u16 head, u32 len);
+void vmsg_loop_vq_flush(struct vmsg_loop_vq *vq);
+void vmsg_loop_vq_disable_notify(struct vmsg_loop_vq *vq);
+u16 vmsg_loop_vq_enable_notify(struct vmsg_loop_vq *vq);
+bool vmsg_loop_vq_should_signal(struct vmsg_loop_vq *vq);
+void vmsg_loop_vq_error(struct vmsg_loop_vq *vq, const char *what, u64 val);
+
+void vmsg_loop_iter_init(struct vmsg_loop_iter *it, struct vmsg_loop_vq *vq,
+			 const struct vmsg_loop_chain *chain, bool write);
+u32 vmsg_loop_iter_left(const struct vmsg_loop_iter *it);
+int vmsg_loop_iter_skip(struct vmsg_loop_iter *it, u32 len);
+int vmsg_loop_iter_pull(struct vmsg_loop_iter *it, void *buf, u32 len);
+int vmsg_loop_iter_push(struct vmsg_loop_iter *it, const void *buf, u32 len);
+int vmsg_loop_iter_copy(struct vmsg_loop_iter *dst, struct vmsg_loop_iter *src, u32 len);
+
+/* Device models. */
+extern const struct vmsg_loop_model vmsg_blk_model;
+extern const struct vmsg_loop_model vmsg_net_model;
+extern unsigned int vmsg_blk_mb;
+extern unsigned int vmsg_net_pairs;
+
+#endif /* _VMSG_LOOP_H */
