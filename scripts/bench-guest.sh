@@ -31,6 +31,7 @@
 #   IP_BIN     iproute2's ip, if not in /usr/sbin, /sbin, /usr/bin or /bin
 #   MODE       label for meta.env (tcg, icount3, kvm, native)
 #   LOOP_PARAMS virtio_msg_loop.ko parameters (default: blk_mb=1024 blk_null=1 net_pairs=1)
+#   TRACE      1 (default): kicklat / msglat attached during every repetition; 0: never
 #   CONSOLE_TAR=1   also print $OUT/raw as base64 tar between BENCH-TAR-BEGIN/END lines
 set -u
 
@@ -43,6 +44,7 @@ ONLY=${ONLY:-}
 MODE=${MODE:-unknown}
 # Like QEMU's null-co contenders: 1 GiB, reads return without touching data, writes dropped
 LOOP_PARAMS=${LOOP_PARAMS:-blk_mb=1024 blk_null=1 net_pairs=1}
+TRACE=${TRACE:-1}
 : "${OUT:?OUT must name the results directory}"
 RAW=$OUT/raw
 RR_PORT=5301
@@ -215,6 +217,7 @@ find_net() {
 BPF_PIDS=""
 bpf_start() { # stem
 	BPF_PIDS=""
+	[ "$TRACE" = 1 ] || return 0
 	for tool in kicklat msglat; do
 		bin=""
 		if [ -n "${BPF_DIR:-}" ] && [ -x "$BPF_DIR/$tool" ]; then
@@ -339,6 +342,7 @@ rm -f "$PLAN"
 {
 	echo "MODE=$MODE"
 	echo "LOOP_PARAMS=\"$LOOP_PARAMS\""
+	echo "TRACE=$TRACE"
 	echo "KERNEL=\"$(uname -r)\""
 	echo "ARCH=$(uname -m)"
 	echo "NCPU=$(grep -c ^processor /proc/cpuinfo)"

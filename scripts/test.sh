@@ -79,7 +79,11 @@ if [ $kmod_ok = 1 ]; then
 	if scripts/initramfs.sh --output "$initrd" >"$LOG/initramfs.log" 2>&1; then
 		say "booting the test guest (console: $LOG/guest.log)"
 		scripts/qemu-run.sh --smp 2 --mem 1024 --timeout "${TIMEOUT:-900}" \
-			--initramfs "$initrd" --append "vmsg=test vmsg_tests=${TESTS:-}" \
+			--initramfs "$initrd" --append "vmsg=test vmsg_tests=${TESTS:-}" -- \
+			-blockdev driver=null-co,node-name=tpci,read-zeroes=on,size=67108864 \
+			-blockdev driver=null-co,node-name=tmmio,read-zeroes=on,size=67108864 \
+			-device virtio-blk-pci,drive=tpci,serial=test-pci \
+			-device virtio-blk-device,drive=tmmio,serial=test-mmio \
 			>"$LOG/guest.log" 2>&1
 		qrc=$?
 		n=0

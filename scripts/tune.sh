@@ -1,0 +1,44 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# tune.sh - `make tune`: the hot-path knobs, each measured against the untuned baseline.
+#
+# One bench boot per variant in scenarios/tuning/*.env (LOOP_PARAMS, optional ONLY / TRACE),
+# all in icount mode (deterministic guest time: boots agree to ~0.1 %), scenarios/tuning.list,
+# then bench/vmsg-tune writes results/tune-<time>/tuning.md: per variant, qd1 latency, qd32
+# IOPS, TCP throughput and round trip, messages per I/O, each against 00-untuned.
+#   ICOUNT=3 REPS=2 RUNTIME=2 VARIANTS="00-untuned 40-tuned" scripts/tune.sh
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+export ICOUNT=${ICOUNT:-3} REPS=${REPS:-2} RUNTIME=${RUNTIME:-2} LIST=tuning.list SMOKE=0
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+TOP=results/tune-$stamp
+log() { printf '[tune] %s\n' "$*" >&2; }
+
+make -s -C bench all >/dev/null
+mkdir -p "$TOP"
+if [ -n "${VARIANTS:-}" ]; then
+	files=()
+	for v in $VARIANTS; do files+=("scenarios/tuning/$v.env"); done
+else
+	files=(scenarios/tuning/*.env)
+fi
+runs=()
+for f in "${files[@]}"; do
+	[ -r "$f" ] || { log "no variant $f"; exit 2; }
+	v=$(basename "$f" .env)
+	# a variant file is KEY="value" lines: read them, do not execute them
+	lp=$(sed -n 's/^LOOP_PARAMS="\(.*\)"$/\1/p' "$f")
+	only=$(sed -n 's/^ONLY="\(.*\)"$/\1/p' "$f")
+	trace=$(sed -n 's/^TRACE=\([01]\)$/\1/p' "$f")
+	log "variant $v: $lp${only:+ (ONLY=$only)}${trace:+ (TRACE=$trace)}"
+	LOOP_PARAMS=$lp ONLY=${only:-null_blk veth msg} TRACE=${trace:-1} \
+		RUN_ID=tune-$stamp/$v scripts/bench.sh >"$TOP/$v.log" 2>&1 ||
+		log "variant $v: bench failed (see $TOP/$v.log)"
+	cp "$f" "$TOP/$v/variant.env"
+	runs+=("$TOP/$v")
+done
+build/bench/vmsg-tune "${runs[@]}" >"$TOP/tuning.md"
+cat "$TOP/tuning.md"
+log "wrote $TOP/tuning.md"

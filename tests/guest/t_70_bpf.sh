@@ -1,0 +1,47 @@
+# SPDX-License-Identifier: GPL-2.0
+# bpf: msglat sees the virtio-msg messages of real I/O (per type and per queue), and kicklat
+# counts notifications and completions on virtio-msg and on virtio-pci / virtio-mmio alike
+[ -x /bpf/msglat ] && [ -x /bpf/kicklat ] || skip "bpf tools not in the image (make bpf)"
+load_default
+dev=$(msg_blk)
+[ -e "/sys/block/${dev#/dev/}/device" ] || fail "no device link for $dev"
+vdev=$(basename "$(readlink -f "/sys/block/${dev#/dev/}/device")")
+ios() { fio --name=r --filename="$1" --ioengine=psync --direct=1 --rw=randread --bs=4k \
+	--size=16m --number_ios="$2" --output-format=json | sed -n 's/.*"total_ios" : \([0-9]*\).*/\1/p' | head -n 1; }
+
+/bpf/msglat -j 6 >/tmp/msglat.json 2>/tmp/msglat.err &
+m=$!
+/bpf/kicklat -j -d "$vdev" 6 >/tmp/kicklat.json 2>/tmp/kicklat.err &
+k=$!
+sleep 2
+n=$(ios "$dev" 500)
+wait $m || { cat /tmp/msglat.err; fail "msglat exited with an error"; }
+wait $k || { cat /tmp/kicklat.err; fail "kicklat exited with an error"; }
+info "fio did $n reads on $dev ($vdev)"
+head -c 600 /tmp/msglat.json
+echo
+head -c 400 /tmp/kicklat.json
+echo
+total=$(sed -n 's/.*"total":\([0-9]*\).*/\1/p' /tmp/msglat.json | head -n 1)
+avail=$(grep -o '"name":"EVENT_AVAIL","count":[0-9]*' /tmp/msglat.json | grep -o '[0-9]*$' | head -n 1)
+used=$(grep -o '"name":"EVENT_USED","count":[0-9]*' /tmp/msglat.json | grep -o '[0-9]*$' | head -n 1)
+[ "${total:-0}" -ge "$n" ] || fail "msglat total ${total:-none} < $n reads"
+[ "${avail:-0}" -gt 0 ] && [ "${used:-0}" -gt 0 ] ||
+	fail "msglat per type: EVENT_AVAIL ${avail:-none}, EVENT_USED ${used:-none}"
+info "msglat: $total messages, EVENT_AVAIL $avail, EVENT_USED $used for $n reads"
+kt=$(sed -n 's/.*"total":\([0-9]*\).*/\1/p' /tmp/kicklat.json | head -n 1)
+[ "${kt:-0}" -gt 0 ] || fail "kicklat saw no notification on $vdev"
+info "kicklat: $kt notifications on $vdev"
+# the same tool on QEMU's transports (the test guest has a virtio-blk-pci disk)
+for b in /sys/block/vd*; do
+	case "$(readlink -f "$b/device")" in */virtio-msg-loop/*) continue ;; esac
+	v=$(basename "$(readlink -f "$b/device")")
+	/bpf/kicklat -j -d "$v" 5 >/tmp/k2.json 2>/tmp/k2.err &
+	k=$!
+	sleep 2
+	ios "/dev/${b##*/}" 200 >/dev/null
+	wait $k || { cat /tmp/k2.err; fail "kicklat on $v"; }
+	kt=$(sed -n 's/.*"total":\([0-9]*\).*/\1/p' /tmp/k2.json | head -n 1)
+	[ "${kt:-0}" -gt 0 ] || fail "kicklat saw no notification on $v (${b##*/})"
+	info "kicklat: $kt notifications on $v (${b##*/}, $(basename "$(dirname "$(readlink -f "$b/device")")"))"
+done
