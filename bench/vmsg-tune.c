@@ -43,8 +43,7 @@ static double fig(json_t *sum, const char *scenario, const char *transport, cons
 	size_t i;
 	json_t *r;
 
-	json_array_foreach(json_object_get(sum, "records"), i, r)
-	{
+	json_array_foreach(json_object_get(sum, "records"), i, r) {
 		json_t *v = json_object_get(r, key);
 
 		if (strcmp(str(json_object_get(r, "scenario"), ""), scenario) ||
@@ -109,8 +108,8 @@ static void cell(double v, double ref, bool ratio)
 }
 
 /* One table: rows = runs, columns = scenarios, figure @key of the msg transport. */
-static void table(const char *title, const char *note, struct run *runs, size_t n,
-		  const char *key, bool ratio)
+static void table(const char *title, const char *note, struct run *runs, size_t n, const char *key,
+		  bool ratio)
 {
 	size_t i, s;
 
@@ -124,8 +123,8 @@ static void table(const char *title, const char *note, struct run *runs, size_t 
 	for (i = 0; i < n; i++) {
 		printf("| %s |", runs[i].name);
 		for (s = 0; s < nscen; s++)
-			cell(fig(runs[i].sum, scen[s], "msg", key), fig(runs[0].sum, scen[s], "msg", key),
-			     ratio);
+			cell(fig(runs[i].sum, scen[s], "msg", key),
+			     fig(runs[0].sum, scen[s], "msg", key), ratio);
 		printf("\n");
 	}
 }
@@ -148,8 +147,7 @@ int main(int argc, char **argv)
 	}
 	/* scenarios in the order of the first run that has them */
 	for (i = 0; i < n; i++) {
-		json_array_foreach(json_object_get(runs[i].sum, "records"), j, r)
-		{
+		json_array_foreach(json_object_get(runs[i].sum, "records"), j, r) {
 			const char *sc = json_string_value(json_object_get(r, "scenario"));
 			bool seen = false;
 
@@ -162,7 +160,8 @@ int main(int argc, char **argv)
 
 	printf("## Hot-path knobs (virtio-msg loop)\n\n");
 	printf("One boot per variant, same build; mode %s. Ratios in brackets are against `%s`.\n\n",
-	       str(json_object_get(json_object_get(runs[0].sum, "meta"), "MODE"), "?"), runs[0].name);
+	       str(json_object_get(json_object_get(runs[0].sum, "meta"), "MODE"), "?"),
+	       runs[0].name);
 	printf("| variant | what | virtio_msg_loop parameters |\n|---|---|---|\n");
 	for (i = 0; i < n; i++)
 		printf("| %s | %s | `%s` |\n", runs[i].name, runs[i].desc, runs[i].params);
@@ -172,14 +171,14 @@ int main(int argc, char **argv)
 	printf(" (lat_us lower is better, iops / gbps higher is better)\n");
 
 	table("Headline metric", "Median over the repetitions.", runs, n, "median", true);
-	table("Messages per I/O", "virtio-msg messages (msglat) per I/O or per round trip.",
-	      runs, n, "messages_per_io", false);
+	table("Messages per I/O", "virtio-msg messages (msglat) per I/O or per round trip.", runs,
+	      n, "messages_per_io", false);
 	table("Cost against the floor",
 	      "Times slower than null_blk (blk) / veth (net) in the same boot; 1.00 = as fast.",
 	      runs, n, "cost_vs_floor", false);
 	table("Cost against virtio-pci",
-	      "Times slower than virtio-pci in the same boot (where the variant ran pci).", runs,
-	      n, "cost_vs_pci", false);
+	      "Times slower than virtio-pci in the same boot (where the variant ran pci).", runs, n,
+	      "cost_vs_pci", false);
 	for (i = 0; i < n; i++)
 		json_decref(runs[i].sum);
 	return 0;
