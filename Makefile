@@ -2,8 +2,8 @@
 # virtio-msg-lab. The two commands:
 #   make test    set up, run every test (host, QEMU guest, bench smoke): "N passed, N failed"
 #   make bench   set up, run the default comparison, write results/<run-id>/ and report.md
-# Also: make gate (latency regression gate), make check (checkpatch + sparse), make modules,
-# make bpf, make clean. Variables go through: ICOUNT=3, REPS=, RUNTIME=, ONLY=, TESTS=, ...
+# Also: make gate (latency regression gate), make tune (each hot-path knob against the
+# untuned baseline), make check (checkpatch + sparse), make modules, make bpf, make clean. Variables go through: ICOUNT=3, REPS=, RUNTIME=, ONLY=, TESTS=, ...
 
 all: modules
 
@@ -20,6 +20,11 @@ gate:
 	$(MAKE) modules bpf
 	scripts/gate.sh
 
+tune:
+	scripts/deps.sh
+	$(MAKE) modules bpf
+	scripts/tune.sh
+
 modules:
 	eval "$$(scripts/kernel.sh)" && $(MAKE) -C kmod KDIR="$$KDIR"
 
@@ -35,4 +40,4 @@ clean:
 	-$(MAKE) -C bench clean
 	rm -rf build
 
-.PHONY: all test bench gate modules check bpf clean
+.PHONY: all test bench gate tune modules check bpf clean

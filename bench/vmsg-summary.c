@@ -31,6 +31,10 @@ struct cell {
 	double msgs[MAX_REPS];
 	char hist[4200]; /* raw file of repetition 1, for fio clat percentiles */
 	int nrep;
+	/* repetition 0: run with the bpf tools attached, for counts and the tracers' cost */
+	struct vmsg_sample traced;
+	double traced_kicks, traced_msgs;
+	bool has_traced;
 	/* medians */
 	struct vmsg_sample med;
 	double kicks_per_io, msgs_per_io;
@@ -52,6 +56,7 @@ static struct cell *cell_get(const char *scen, const char *tr)
 	snprintf(c->transport, sizeof(c->transport), "%s", tr);
 	for (int r = 0; r < MAX_REPS; r++)
 		c->kicks[r] = c->msgs[r] = NAN;
+	c->traced_kicks = c->traced_msgs = NAN;
 	return c;
 }
 
@@ -83,7 +88,7 @@ static int load_file(const char *raw, const char *name)
 
 	if (vmsg_parse_name(name, scen, tr, &rep, side))
 		return 0; /* not ours (meta.env, logs) */
-	if (rep < 1 || rep > MAX_REPS) {
+	if (rep < 0 || rep > MAX_REPS) {
 		fprintf(stderr, "%s: repetition out of range\n", name);
 		return -EINVAL;
 	}
@@ -98,7 +103,15 @@ static int load_file(const char *raw, const char *name)
 		fprintf(stderr, "%s:%d: %s (skipped)\n", path, jerr.line, jerr.text);
 		return 0;
 	}
-	if (!side[0]) {
+	if (rep == 0) {
+		/* the traced repetition: counts and tracer cost, never in the medians */
+		if (!side[0])
+			c->has_traced = !vmsg_parse_result(root, &c->traced);
+		else if (!strcmp(side, "kicklat"))
+			c->traced_kicks = vmsg_parse_bpf_count(root);
+		else if (!strcmp(side, "msglat"))
+			c->traced_msgs = vmsg_parse_bpf_count(root);
+	} else if (!side[0]) {
 		if (vmsg_parse_result(root, &c->rep[rep - 1])) {
 			fprintf(stderr, "%s: not fio, iperf3 or rr output (skipped)\n", path);
 		} else {
@@ -141,6 +154,21 @@ static void reduce(struct cell *c)
 	}
 	c->kicks_per_io = vmsg_median(k, (size_t)n);
 	c->msgs_per_io = vmsg_median(m, (size_t)n);
+	if (c->has_traced) {
+		c->kicks_per_io = vmsg_ratio(c->traced_kicks, c->traced.ios);
+		c->msgs_per_io = vmsg_ratio(c->traced_msgs, c->traced.ios);
+	}
+}
+
+/* How many times worse the headline metric was with the tracers attached (> 1 = slower). */
+static double tracer_cost(const struct cell *c)
+{
+	double t, m = metric_value(&c->med);
+
+	if (!c->has_traced)
+		return NAN;
+	t = metric_value(&c->traced);
+	return vmsg_metric_higher_better(c->med.metric) ? vmsg_ratio(m, t) : vmsg_ratio(t, m);
 }
 
 static json_t *jnum(double d)
@@ -301,6 +329,9 @@ static int summarize(const char *run)
 		json_object_set_new(r, "gbps", jnum(c->med.gbps));
 		json_object_set_new(r, "notifications_per_io", jnum(c->kicks_per_io));
 		json_object_set_new(r, "messages_per_io", jnum(c->msgs_per_io));
+		json_object_set_new(r, "traced_median",
+				    jnum(c->has_traced ? metric_value(&c->traced) : NAN));
+		json_object_set_new(r, "tracer_cost", jnum(tracer_cost(c)));
 		json_object_set_new(r, "floor", json_string(floor_of(c->scen)));
 		json_object_set_new(r, "cost_vs_floor", jnum(fr));
 		json_object_set_new(r, "cost_vs_pci", jnum(pr));

@@ -31,7 +31,8 @@
 #   IP_BIN     iproute2's ip, if not in /usr/sbin, /sbin, /usr/bin or /bin
 #   MODE       label for meta.env (tcg, icount3, kvm, native)
 #   LOOP_PARAMS virtio_msg_loop.ko parameters (default: blk_mb=1024 blk_null=1 net_pairs=1)
-#   TRACE      1 (default): kicklat / msglat attached during every repetition; 0: never
+#   TRACE      1 (default): one extra repetition (r0) per cell with kicklat / msglat attached;
+#              0: none
 #   CONSOLE_TAR=1   also print $OUT/raw as base64 tar between BENCH-TAR-BEGIN/END lines
 set -u
 
@@ -215,16 +216,17 @@ find_net() {
 
 # ---- one measurement --------------------------------------------------------------------------
 BPF_PIDS=""
+bpf_bin() { # tool -> path, or nothing
+	if [ -n "${BPF_DIR:-}" ] && [ -x "$BPF_DIR/$1" ]; then
+		echo "$BPF_DIR/$1"
+	elif command -v "$1" >/dev/null 2>&1; then
+		command -v "$1"
+	fi
+}
 bpf_start() { # stem
 	BPF_PIDS=""
-	[ "$TRACE" = 1 ] || return 0
 	for tool in kicklat msglat; do
-		bin=""
-		if [ -n "${BPF_DIR:-}" ] && [ -x "$BPF_DIR/$tool" ]; then
-			bin=$BPF_DIR/$tool
-		elif command -v "$tool" >/dev/null 2>&1; then
-			bin=$(command -v "$tool")
-		fi
+		bin=$(bpf_bin $tool)
 		[ -n "$bin" ] || continue
 		"$bin" -j >"$1.$tool.json" 2>"$1.$tool.log" &
 		BPF_PIDS="$BPF_PIDS $!"
@@ -302,16 +304,23 @@ while read -r s _; do
 	esac >>"$PLAN"
 done <"$SCEN_DIR/$LIST"
 cells=$(wc -l <"$PLAN")
-total=$((cells * REPS))
+# The bpf tools cost a lot per event (kprobes trap): the timed repetitions 1..REPS run without
+# them, and one extra repetition 0 runs traced, for the notification / message counts and the
+# tracers' own overhead.
+TRACED=0
+if [ "$TRACE" = 1 ] && [ -n "$(bpf_bin kicklat)$(bpf_bin msglat)" ]; then
+	TRACED=1
+fi
+total=$((cells * (REPS + TRACED)))
 [ "$total" -gt 0 ] || die "nothing to run"
-say "plan: $cells cells x $REPS reps x ${RUNTIME}s = $total runs"
+say "plan: $cells cells x ($REPS reps + $TRACED traced) x ${RUNTIME}s = $total runs"
 
 start=$(date +%s)
 step=0
 fail=0
 while read -r s t arg; do
 	name=$(echo "$s" | sed 's|/|-|; s|\.[a-z]*$||')
-	r=1
+	r=$((1 - TRACED))
 	while [ $r -le "$REPS" ]; do
 		now=$(date +%s)
 		if [ $step -gt 0 ]; then
@@ -320,15 +329,17 @@ while read -r s t arg; do
 			left=$(((RUNTIME + 2) * total))
 		fi
 		step=$((step + 1))
-		say "progress $step/$total scenario=$name transport=$t rep=$r/$REPS left=${left}s"
+		rl=$r/$REPS
+		[ $r = 0 ] && rl=traced
+		say "progress $step/$total scenario=$name transport=$t rep=$rl left=${left}s"
 		stem=$RAW/${name}__${t}__r$r
-		bpf_start "$stem"
+		[ $r = 0 ] && bpf_start "$stem"
 		case "$s" in
 		blk/*) run_blk "$SCEN_DIR/$s" "$arg" "$stem" ;;
 		net/*) run_net "$SCEN_DIR/$s" "$arg" "$stem" ;;
 		esac
 		rc=$?
-		bpf_stop
+		[ $r = 0 ] && bpf_stop
 		if [ $rc -ne 0 ]; then
 			fail=$((fail + 1))
 			say "fail scenario=$name transport=$t rep=$r rc=$rc: $(tail -n 2 "$stem.log" | tr '\n' ' ')"

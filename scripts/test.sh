@@ -8,7 +8,9 @@
 #   guest: tests/guest/t_*.sh in a QEMU microvm (Debian's kernel, our modules), each test
 #          reported back over the serial console, kernel log scanned after each
 #   bench: a seconds-long `make bench` smoke (one scenario per transport)
-# Environment: TESTS=a,b (guest tests to run), FUZZ_SECONDS=20, SKIP_SMOKE=1, TIMEOUT=900.
+#   gate:  `make gate` with a bus cost injected must fail (the gate's self-test)
+# Environment: TESTS=a,b (guest tests to run), FUZZ_SECONDS=20, SKIP_SMOKE=1, SKIP_GATE=1,
+# TIMEOUT=900.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -108,6 +110,17 @@ fi
 # ---- bench smoke -----------------------------------------------------------------------------
 if [ "${SKIP_SMOKE:-0}" != 1 ]; then
 	step bench-smoke env SMOKE=1 RUN_ID=smoke-test scripts/bench.sh
+fi
+
+# ---- the gate can fail ------------------------------------------------------------------------
+# A 20 us bus cost per message (delay_ns) must make `make gate` fail against the baseline.
+if [ "${SKIP_GATE:-0}" != 1 ]; then
+	if [ -r results/baseline.json ]; then
+		step gate-detects-slowdown env EXPECT=fail \
+			LOOP_PARAMS="blk_mb=1024 blk_null=1 net_pairs=1 delay_ns=20000" scripts/gate.sh
+	else
+		result gate-detects-slowdown FAIL "no results/baseline.json (make gate BASELINE=update)"
+	fi
 fi
 
 say "done in $(($(date +%s) - t0)) s${FAILS[*]:+; failed: ${FAILS[*]}}"

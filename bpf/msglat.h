@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * msglat: structures shared by msglat.bpf.c and msglat.c.
+ *
+ * The BPF side cannot include kmod/include/uapi/virtio_msg.h (it pulls in
+ * libc headers), so the few wire constants it needs are repeated here;
+ * msglat.c checks them against the uapi header at compile time.
+ */
+#ifndef __MSGLAT_H
+#define __MSGLAT_H
+
+#include "hist.h"
+
+/* struct vmsg_hdr, all fields little endian (x86 and arm64 read them as is). */
+struct msglat_hdr {
+	unsigned char type;
+	unsigned char msg_id;
+	unsigned short dev_num;
+	unsigned short token;
+	unsigned short msg_size;
+};
+
+#define MSGLAT_TYPE_RESPONSE 0x01
+#define MSGLAT_TYPE_BUS 0x02
+#define MSGLAT_EVENT_AVAIL 0x41
+#define MSGLAT_EVENT_USED 0x42
+/* VMSG_TRACE_NO_VQ in kmod/virtio_msg_trace.h */
+#define MSGLAT_NO_VQ 0xffffffffu
+
+/* Which tracepoint saw a message. */
+enum msglat_dir {
+	MSGLAT_DIR_REQ,	 /* virtio_msg_xfer: request to the device */
+	MSGLAT_DIR_RESP, /* virtio_msg_xfer_done, ret == 0: its response */
+	MSGLAT_DIR_SEND, /* virtio_msg_send: event to the device */
+	MSGLAT_DIR_RECV, /* virtio_msg_recv: event from the device */
+	MSGLAT_DIR_MAX,
+};
+
+/* per_type: messages by direction and id. */
+struct msglat_type_key {
+	unsigned char dir;
+	unsigned char bus; /* 1 for bus messages (type & VMSG_TYPE_BUS) */
+	unsigned char msg_id;
+	unsigned char pad;
+};
+
+struct msglat_type_val {
+	unsigned long long count;
+	/* REQ: xfer_done with ret < 0; RECV: event rejected by the transport. */
+	unsigned long long errors;
+	unsigned long long bytes;
+};
+
+/* requests: request -> response latency by request id. */
+struct msglat_req_key {
+	unsigned char bus;
+	unsigned char msg_id;
+	unsigned short pad;
+};
+
+struct msglat_req_val {
+	unsigned long long count;  /* finished, with or without a response */
+	unsigned long long errors; /* finished with ret < 0 */
+	struct hist lat;
+};
+
+/* per_vq: EVENT_AVAIL -> EVENT_USED, per device and queue. */
+struct msglat_vq_key {
+	unsigned int dev_num;
+	unsigned int vq;
+};
+
+struct msglat_vq_val {
+	unsigned long long avail; /* EVENT_AVAIL sent */
+	unsigned long long used;  /* EVENT_USED received (accepted) */
+	struct hist lat;	  /* first AVAIL since the last USED -> USED */
+};
+
+/* In-flight request, one per device (the transport serialises them). */
+struct msglat_inflight {
+	unsigned long long ts;
+	unsigned char bus;
+	unsigned char msg_id;
+};
+
+#endif /* __MSGLAT_H */
