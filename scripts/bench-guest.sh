@@ -245,8 +245,8 @@ conf_get() { # file key -> value (KEY=VALUE lines; quotes stripped)
 	sed -n "s/^$2=//p" "$1" | tail -n 1 | sed "s/^[\"']//; s/[\"']\$//"
 }
 
-run_blk() { # scenario-file dev stem
-	DEV=$2 RUNTIME=$RUNTIME fio --output-format=json --output="$3.json" "$1" >"$3.log" 2>&1
+run_blk() { # scenario-file dev stem ramp-seconds
+	DEV=$2 RUNTIME=$RUNTIME RAMP=$4 fio --output-format=json --output="$3.json" "$1" >"$3.log" 2>&1
 }
 
 run_net() { # scenario-file N stem
@@ -335,7 +335,7 @@ while read -r s t arg; do
 		stem=$RAW/${name}__${t}__r$r
 		[ $r = 0 ] && bpf_start "$stem"
 		case "$s" in
-		blk/*) run_blk "$SCEN_DIR/$s" "$arg" "$stem" ;;
+		blk/*) run_blk "$SCEN_DIR/$s" "$arg" "$stem" $((r > 0)) ;;
 		net/*) run_net "$SCEN_DIR/$s" "$arg" "$stem" ;;
 		esac
 		rc=$?
