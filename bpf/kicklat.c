@@ -249,6 +249,24 @@ static void report__json(const struct report *r, double secs)
 	fflush(f);
 }
 
+/* One report: collect (and reset the maps when @reset), print. */
+static int report_once(void *ctx, double secs, bool reset)
+{
+	static struct report rep;
+	int err;
+
+	err = report__collect(ctx, &rep, reset);
+	if (err) {
+		fprintf(stderr, "kicklat: read map: %s\n", strerror(-err));
+		return err;
+	}
+	if (env.json)
+		report__json(&rep, secs);
+	else
+		report__text(&rep, secs);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct argp argp = {
@@ -256,9 +274,7 @@ int main(int argc, char **argv)
 		.parser = parse_arg,
 		.doc = doc,
 	};
-	static struct report rep;
 	struct kicklat_bpf *obj = NULL;
-	double start, last, end, next;
 	char devstr[32];
 	int err, ret = EXIT_FAIL;
 
@@ -306,45 +322,8 @@ int main(int argc, char **argv)
 		devstr, env.name ? env.name : "any", env.interval, env.duration);
 	fflush(stdout);
 
-	start = last = mono_now();
-	end = env.duration ? start + env.duration : 0;
-	next = env.interval ? start + env.interval : 0;
-	while (!exiting) {
-		double until = next;
-
-		if (end && (!until || end < until))
-			until = end;
-		/* No deadline: wake every second (pause() could miss an early signal). */
-		sleep_until(until ? until : mono_now() + 1);
-		if (exiting || (end && mono_now() >= end))
-			break;
-		if (next && mono_now() >= next) {
-			double t = mono_now();
-
-			err = report__collect(obj, &rep, true);
-			if (err) {
-				fprintf(stderr, "kicklat: read map: %s\n", strerror(-err));
-				goto cleanup;
-			}
-			if (env.json)
-				report__json(&rep, t - last);
-			else
-				report__text(&rep, t - last);
-			last = t;
-			next += env.interval;
-		}
-	}
-
-	/* The final (or only) report, also after SIGINT/SIGTERM. */
-	err = report__collect(obj, &rep, false);
-	if (err) {
-		fprintf(stderr, "kicklat: read map: %s\n", strerror(-err));
+	if (report_loop(env.interval, env.duration, report_once, obj))
 		goto cleanup;
-	}
-	if (env.json)
-		report__json(&rep, mono_now() - last);
-	else
-		report__text(&rep, mono_now() - last);
 	ret = EXIT_OK;
 
 cleanup:

@@ -376,6 +376,22 @@ static int attach_all(struct msglat_bpf *obj)
 	return 0;
 }
 
+/* One report: collect (and reset the maps when @reset), print. */
+static int report_once(void *ctx, double secs, bool reset)
+{
+	static struct report rep;
+
+	if (report__collect(ctx, &rep, reset)) {
+		fprintf(stderr, "msglat: read maps: %s\n", strerror(errno));
+		return -1;
+	}
+	if (env.json)
+		report__json(&rep, secs);
+	else
+		report__text(&rep, secs);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct argp argp = {
@@ -383,9 +399,7 @@ int main(int argc, char **argv)
 		.parser = parse_arg,
 		.doc = doc,
 	};
-	static struct report rep;
 	struct msglat_bpf *obj = NULL;
-	double start, last, end, next;
 	char devstr[24];
 	int err, ret = EXIT_FAIL;
 
@@ -426,43 +440,8 @@ int main(int argc, char **argv)
 		devstr, env.interval, env.duration);
 	fflush(stdout);
 
-	start = last = mono_now();
-	end = env.duration ? start + env.duration : 0;
-	next = env.interval ? start + env.interval : 0;
-	while (!exiting) {
-		double until = next;
-
-		if (end && (!until || end < until))
-			until = end;
-		/* No deadline: wake every second (pause() could miss an early signal). */
-		sleep_until(until ? until : mono_now() + 1);
-		if (exiting || (end && mono_now() >= end))
-			break;
-		if (next && mono_now() >= next) {
-			double t = mono_now();
-
-			if (report__collect(obj, &rep, true)) {
-				fprintf(stderr, "msglat: read maps: %s\n", strerror(errno));
-				goto cleanup;
-			}
-			if (env.json)
-				report__json(&rep, t - last);
-			else
-				report__text(&rep, t - last);
-			last = t;
-			next += env.interval;
-		}
-	}
-
-	/* The final (or only) report, also after SIGINT/SIGTERM. */
-	if (report__collect(obj, &rep, false)) {
-		fprintf(stderr, "msglat: read maps: %s\n", strerror(errno));
+	if (report_loop(env.interval, env.duration, report_once, obj))
 		goto cleanup;
-	}
-	if (env.json)
-		report__json(&rep, mono_now() - last);
-	else
-		report__text(&rep, mono_now() - last);
 	ret = EXIT_OK;
 
 cleanup:

@@ -121,3 +121,35 @@ void libbpf_print__setup(bool verbose)
 	libbpf_verbose = verbose;
 	libbpf_set_print(print_fn);
 }
+
+int report_loop(long interval, long duration, int (*report)(void *ctx, double secs, bool reset),
+		void *ctx)
+{
+	double start, last, end, next;
+	int err;
+
+	start = last = mono_now();
+	end = duration ? start + duration : 0;
+	next = interval ? start + interval : 0;
+	while (!exiting) {
+		double until = next;
+
+		if (end && (!until || end < until))
+			until = end;
+		/* No deadline: wake every second (pause() could miss an early signal). */
+		sleep_until(until ? until : mono_now() + 1);
+		if (exiting || (end && mono_now() >= end))
+			break;
+		if (next && mono_now() >= next) {
+			double t = mono_now();
+
+			err = report(ctx, t - last, true);
+			if (err)
+				return err;
+			last = t;
+			next += interval;
+		}
+	}
+	/* The final (or only) report, also after SIGINT/SIGTERM. */
+	return report(ctx, mono_now() - last, false);
+}

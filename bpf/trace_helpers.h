@@ -43,5 +43,13 @@ bool clocksource__read(char *buf, size_t len);
 void clocksource__warn(const char *tool, const char *name, bool coarse);
 /* libbpf log callback: debug messages only when *verbose. */
 void libbpf_print__setup(bool verbose);
+/*
+ * The reporting loop of every tool: call @report(@ctx, seconds since the
+ * last report, reset) each @interval seconds (0: never), then once more at
+ * the end, after @duration seconds (0: until SIGINT/SIGTERM).  Stops at the
+ * first report that fails and returns its error; 0 otherwise.
+ */
+int report_loop(long interval, long duration, int (*report)(void *ctx, double secs, bool reset),
+		void *ctx);
 
 #endif /* __TRACE_HELPERS_H */
