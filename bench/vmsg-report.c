@@ -132,17 +132,24 @@ int main(int argc, char **argv)
 			  "with each other."
 			: "");
 	fprintf(f, "## Ratios\n\n| scenario | transport | metric | cost vs floor | cost vs pci | "
-		   "notifications/IO | messages/IO |\n|---|---|---|---|---|---|---|\n");
+		   "notifications/IO | messages/IO | tracer cost |\n"
+		   "|---|---|---|---|---|---|---|---|\n");
 	json_array_foreach(recs, i, r) {
-		char a[32], b[32], c[32], d[32];
+		char a[32], b[32], c[32], d[32], t[32];
 
 		fmt(a, sizeof(a), json_object_get(r, "cost_vs_floor"), "%.2f");
 		fmt(b, sizeof(b), json_object_get(r, "cost_vs_pci"), "%.2f");
 		fmt(c, sizeof(c), json_object_get(r, "notifications_per_io"), "%.3f");
 		fmt(d, sizeof(d), json_object_get(r, "messages_per_io"), "%.3f");
-		fprintf(f, "| %s | %s | %s | %s | %s | %s | %s |\n", str(r, "scenario", "?"),
-			str(r, "transport", "?"), str(r, "metric", "?"), a, b, c, d);
+		fmt(t, sizeof(t), json_object_get(r, "tracer_cost"), "%.2f");
+		fprintf(f, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", str(r, "scenario", "?"),
+			str(r, "transport", "?"), str(r, "metric", "?"), a, b, c, d, t);
 	}
+	fprintf(f,
+		"\nNotifications (kicklat) and messages (msglat) per I/O come from one extra "
+		"repetition per cell run with both bpf tools attached; the timed repetitions run "
+		"without them. `tracer cost`: that repetition's headline metric against the "
+		"untraced median (1.00 = no overhead).\n");
 	fprintf(f, "\n## Medians\n\n| scenario | transport | reps | median | lat us | p50 us | "
 		   "p99 us | IOPS | Gbit/s |\n|---|---|---|---|---|---|---|---|---|\n");
 	json_array_foreach(recs, i, r) {
