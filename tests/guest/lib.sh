@@ -93,11 +93,11 @@ fio_verify() {
 	shift 3
 	fio --name=verify --filename="$_dev" --ioengine=libaio --direct=1 --rw=randwrite \
 		--bs="$_bs" --iodepth="$_qd" --verify=crc32c --do_verify=1 --verify_fatal=1 \
-		--randrepeat=0 "$@" --output-format=terse --terse-version=3 >/tmp/fio.out 2>&1
+		--randrepeat=0 "$@" --output-format=terse --terse-version=3 >"${FIO_OUT:-/tmp/fio.out}" 2>&1
 	_rc=$?
 	# terse v3: field 5 = total errors
-	_err=$(cut -d';' -f5 /tmp/fio.out | head -n 1)
+	_err=$(cut -d';' -f5 "${FIO_OUT:-/tmp/fio.out}" | head -n 1)
 	[ $_rc -eq 0 ] && [ "$_err" = 0 ] && return 0
-	cat /tmp/fio.out
+	cat "${FIO_OUT:-/tmp/fio.out}"
 	return 1
 }
