@@ -119,8 +119,20 @@ int main(int argc, char **argv)
 		str(meta, "DATE", "?"));
 	fprintf(f, "| repetitions x runtime | %s x %s s (medians reported) |\n",
 		str(meta, "REPS", "?"), str(meta, "RUNTIME", "?"));
-	fprintf(f, "| vCPUs | %s |\n| scenarios | %s |\n\n", str(meta, "NCPU", "?"),
+	fprintf(f, "| vCPUs | %s |\n| scenarios | %s |\n", str(meta, "NCPU", "?"),
 		str(meta, "SCENARIOS", "?"));
+	fprintf(f, "| virtio_msg_loop parameters | `%s` |\n| bpf tools | %s |\n\n",
+		str(meta, "LOOP_PARAMS", "?"),
+		!strcmp(str(meta, "TRACE", "1"), "0") ? "off" : "one traced repetition per cell");
+	fprintf(f,
+		"Contenders, all in one guest: blk `null_blk` (the block layer with no transport: "
+		"the floor), virtio-blk-pci and virtio-blk-device (mmio) from QEMU on a `null-co` "
+		"node with `read-zeroes=on` (no host I/O and no host page cache: what remains is "
+		"the transport and QEMU's device model; a tmpfs file would add host copies), and the "
+		"virtio-msg loop blk (`blk_null=1`: no data moved either, so all four do the same "
+		"work); net `veth` (the floor), two virtio-net-pci and two virtio-net-device NICs "
+		"joined back to back by a QEMU hub, and the virtio-msg loop pair; one end of each "
+		"pair in its own network namespace.\n\n");
 	fprintf(f,
 		"Ratios first: all contenders ran in the same guest and the same run. "
 		"`cost vs floor` is how many times slower than the floor (null_blk for blk, veth "
