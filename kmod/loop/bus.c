@@ -193,6 +193,40 @@ static struct device *vmsg_loop_root;
 /* Protects vmsg_loop_devs and each device's list, peer, flags. */
 static DEFINE_MUTEX(vmsg_loop_lock);
 static LIST_HEAD(vmsg_loop_devs);
+
+/*
+ * Nice value of the device kthreads.  On a CPU shared with the driver, a
+ * device thread at nice 0 preempts the submitter at every notification
+ * (wake-up preemption), so it wakes once per request; at a high nice value
+ * it runs when the submitter waits and drains whole batches.
+ */
+static int vmsg_loop_thread_nice;
+
+static int vmsg_loop_set_nice(const char *val, const struct kernel_param *kp)
+{
+	struct vmsg_loop_dev *ld;
+	int v;
+
+	if (kstrtoint(val, 0, &v) || v < MIN_NICE || v > MAX_NICE) {
+		pr_err("%s: value is not in %d..%d: %s\n", kp->name, MIN_NICE, MAX_NICE, val);
+		return -EINVAL;
+	}
+	mutex_lock(&vmsg_loop_lock);
+	WRITE_ONCE(vmsg_loop_thread_nice, v);
+	list_for_each_entry(ld, &vmsg_loop_devs, list)
+		if (ld->task && !ld->stopping)
+			set_user_nice(ld->task, v);
+	mutex_unlock(&vmsg_loop_lock);
+	return 0;
+}
+
+static const struct kernel_param_ops vmsg_loop_nice_ops = {
+	.set = vmsg_loop_set_nice,
+	.get = param_get_int,
+};
+
+module_param_cb(thread_nice, &vmsg_loop_nice_ops, &vmsg_loop_thread_nice, 0644);
+MODULE_PARM_DESC(thread_nice, "Nice value of the device kthreads (-20..19, default 0)");
 /* Devices created and not yet released; module exit waits for 0. */
 static atomic_t vmsg_loop_live = ATOMIC_INIT(0);
 static DECLARE_WAIT_QUEUE_HEAD(vmsg_loop_release_wq);
@@ -849,6 +883,10 @@ static void vmsg_loop_release_work(struct work_struct *work)
 	struct vmsg_loop_dev *ld = container_of(work, struct vmsg_loop_dev, release_work);
 	unsigned int i;
 
+	/* No nice changes from here on: the task goes away. */
+	mutex_lock(&vmsg_loop_lock);
+	ld->stopping = true;
+	mutex_unlock(&vmsg_loop_lock);
 	if (ld->task)
 		kthread_stop(ld->task);
 	/* The peer's kthread may still look at our RX queue: it finds none. */
@@ -1022,6 +1060,7 @@ static struct vmsg_loop_dev *vmsg_loop_create(const struct vmsg_loop_model *mode
 		goto err_vqs;
 	}
 	mutex_lock(&vmsg_loop_lock);
+	set_user_nice(ld->task, vmsg_loop_thread_nice);
 	list_add_tail(&ld->list, &vmsg_loop_devs);
 	mutex_unlock(&vmsg_loop_lock);
 	atomic_inc(&vmsg_loop_live);

@@ -186,6 +186,8 @@ struct vmsg_loop_stats {
  * @vqs: the queues
  * @stats: counters
  * @index: index of the device within its model (blk0, net1...)
+ *
+ * @registered, @released and @stopping are protected by vmsg_loop_lock.
  */
 struct vmsg_loop_dev {
 	struct virtio_msg_device vmdev;
@@ -195,6 +197,7 @@ struct vmsg_loop_dev {
 	struct vmsg_loop_dev *peer;
 	bool registered;
 	bool released;
+	bool stopping; /* kthread being stopped: no more set_user_nice() */
 
 	struct task_struct *task;
 	wait_queue_head_t wq;
