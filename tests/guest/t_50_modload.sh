@@ -15,7 +15,8 @@ while [ $i -le 20 ]; do
 done
 info "20 load/unload cycles ok"
 insmod $KMOD/virtio_msg.ko || fail "insmod virtio_msg"
-for bad in "blk_mb=-1" "blk_mb=abc" "net_pairs=99" "delay_ns=-5" "blk_queues=0" "fault=bogus"; do
+for bad in "blk_mb=-1" "blk_mb=abc" "net_pairs=99" "delay_ns=-5" "blk_queues=0" "fault=bogus" \
+	"thread_nice=20"; do
 	if insmod $KMOD/virtio_msg_loop.ko $bad 2>/tmp/insmod.err; then
 		rmmod virtio_msg_loop
 		fail "insmod with $bad was accepted"
@@ -23,3 +24,21 @@ for bad in "blk_mb=-1" "blk_mb=abc" "net_pairs=99" "delay_ns=-5" "blk_queues=0" 
 	info "$bad refused: $(cat /tmp/insmod.err)"
 done
 load_default
+# run-time knobs: thread_nice reaches every device kthread; bad values are refused
+set_param thread_nice 19 || fail "thread_nice=19 refused"
+n=0
+for p in /proc/[0-9]*; do
+	case "$(cat "$p/comm" 2>/dev/null)" in
+	vmsg-loop/*)
+		[ "$(cut -d' ' -f19 "$p/stat")" = 19 ] || fail "$(cat "$p/comm") not at nice 19"
+		n=$((n + 1))
+		;;
+	esac
+done
+[ $n -eq 3 ] || fail "found $n vmsg-loop kthreads, want 3"
+set_param thread_nice 0
+for knob in "thread_nice 25" "delay_ns 2000000" "timeout_ms 0" "fault nope" "batch maybe"; do
+	# shellcheck disable=SC2086 # knob and value
+	if set_param $knob 2>/dev/null; then fail "run-time $knob accepted"; fi
+done
+info "thread_nice applied to $n kthreads; bad run-time values refused"
