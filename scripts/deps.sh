@@ -8,7 +8,7 @@
 set -euo pipefail
 
 PKGS=(
-	make gcc pkg-config cpio xz-utils kmod
+	make gcc pkg-config cpio xz-utils kmod file
 	qemu-system-x86 busybox-static
 	fio iperf3 iproute2
 	clang llvm libclang-rt-14-dev bpftool libbpf-dev libelf-dev zlib1g-dev
