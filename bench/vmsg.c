@@ -265,12 +265,18 @@ int vmsg_parse_iperf3(json_t *root, struct vmsg_sample *s)
 {
 	json_t *end = json_object_get(root, "end");
 	double bps = num(json_object_get(end, "sum_received"), "bits_per_second");
+	double blk, bytes;
 
 	sample_init(s);
 	if (json_is_string(json_object_get(root, "error")) || isnan(bps))
 		return -EINVAL;
 	s->metric = VMSG_METRIC_BW;
 	s->gbps = bps / 1e9;
+	/* an "I/O" of a stream is one send() of blksize bytes (-l) */
+	blk = num(json_object_get(json_object_get(root, "start"), "test_start"), "blksize");
+	bytes = num(json_object_get(end, "sum_sent"), "bytes");
+	if (blk > 0 && !isnan(bytes))
+		s->ios = bytes / blk;
 	return 0;
 }
 

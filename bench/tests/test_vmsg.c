@@ -173,6 +173,8 @@ static void test_iperf3(void **state)
 	assert_int_equal(s.metric, VMSG_METRIC_BW);
 	assert_float_equal(s.gbps, bps / 1e9, 1e-9);
 	assert_true(isnan(s.lat_us));
+	/* one I/O = one send() of blksize (131072) bytes: 3727687680 sent */
+	assert_float_equal(s.ios, 3727687680.0 / 131072, 1e-6);
 	/* iperf3 -J reports failures inside the JSON */
 	json_object_set_new(j, "error", json_string("unable to connect"));
 	assert_int_equal(vmsg_parse_iperf3(j, &s), -EINVAL);
