@@ -30,7 +30,6 @@
 #define cpu32 vmsg_le32_to_cpu
 #define cpu64 vmsg_le64_to_cpu
 
-
 /* A received message: a separate, exactly sized copy of what went on the wire. */
 static struct vmsg rx;
 
