@@ -72,6 +72,8 @@ step fuzz make -C tests/fuzz run FUZZ_SECONDS="${FUZZ_SECONDS:-20}"
 make -C bench test >"$LOG/bench-unit.log" 2>&1
 counts bench-unit build/bench.counts
 step bpf-build make -C bpf
+step clang-format clang-format --dry-run --Werror bench/*.c bench/*.h bench/tests/*.c \
+	tests/unit/*.c tests/fuzz/*.c bpf/*.c bpf/*.h
 step shellcheck shellcheck -x -S warning scripts/*.sh tests/guest/*.sh tests/guest/init .ci/run
 
 # ---- guest -----------------------------------------------------------------------------------
