@@ -4,7 +4,7 @@
 #
 #   host:  kmod build (W=1) and `make check` (checkpatch + sparse), wire-format unit tests
 #          (cmocka, ASan+UBSan) and a bounded libFuzzer run, bench/ unit tests, bpf tools
-#          build, shellcheck of scripts/ and tests/guest/
+#          build, clang-format of the userspace C, shellcheck of scripts/ and tests/guest/
 #   guest: tests/guest/t_*.sh in a QEMU microvm (Debian's kernel, our modules), each test
 #          reported back over the serial console, kernel log scanned after each
 #   bench: a seconds-long `make bench` smoke (one scenario per transport)
