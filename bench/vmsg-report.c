@@ -22,6 +22,8 @@
 
 #include <jansson.h>
 
+#include "vmsg.h"
+
 extern char **environ;
 
 static int gnuplot(char *const argv[])
@@ -40,13 +42,6 @@ static int gnuplot(char *const argv[])
 	return 0;
 }
 
-static const char *str(json_t *o, const char *k, const char *dflt)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-
-	return s && *s ? s : dflt;
-}
-
 static void fmt(char *buf, size_t n, json_t *v, const char *f)
 {
 	if (json_is_number(v))
@@ -62,7 +57,7 @@ static size_t scenarios(json_t *recs, const char **out, size_t max)
 	json_t *r;
 
 	json_array_foreach(recs, i, r) {
-		const char *s = str(r, "scenario", "?");
+		const char *s = vmsg_str(r, "scenario", "?");
 		size_t j;
 
 		for (j = 0; j < n && strcmp(out[j], s); j++)
@@ -112,18 +107,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", path, strerror(errno));
 		goto cleanup;
 	}
-	fprintf(f, "# virtio-msg bench %s\n\n", str(meta, "RUN_ID", ""));
+	fprintf(f, "# virtio-msg bench %s\n\n", vmsg_str(meta, "RUN_ID", ""));
 	fprintf(f, "| | |\n|---|---|\n");
 	fprintf(f, "| mode | %s |\n| QEMU | %s |\n| kernel | %s |\n| date | %s |\n",
-		str(meta, "MODE", "?"), str(meta, "QEMU", "n/a"), str(meta, "KERNEL", "?"),
-		str(meta, "DATE", "?"));
+		vmsg_str(meta, "MODE", "?"), vmsg_str(meta, "QEMU", "n/a"),
+		vmsg_str(meta, "KERNEL", "?"), vmsg_str(meta, "DATE", "?"));
 	fprintf(f, "| repetitions x runtime | %s x %s s (medians reported) |\n",
-		str(meta, "REPS", "?"), str(meta, "RUNTIME", "?"));
-	fprintf(f, "| vCPUs | %s |\n| scenarios | %s |\n", str(meta, "NCPU", "?"),
-		str(meta, "SCENARIOS", "?"));
+		vmsg_str(meta, "REPS", "?"), vmsg_str(meta, "RUNTIME", "?"));
+	fprintf(f, "| vCPUs | %s |\n| scenarios | %s |\n", vmsg_str(meta, "NCPU", "?"),
+		vmsg_str(meta, "SCENARIOS", "?"));
 	fprintf(f, "| virtio_msg_loop parameters | `%s` |\n| bpf tools | %s |\n\n",
-		str(meta, "LOOP_PARAMS", "?"),
-		!strcmp(str(meta, "TRACE", "1"), "0") ? "off" : "one traced repetition per cell");
+		vmsg_str(meta, "LOOP_PARAMS", "?"),
+		!strcmp(vmsg_str(meta, "TRACE", "1"), "0") ? "off"
+							   : "one traced repetition per cell");
 	fprintf(f,
 		"Contenders, all in one guest: blk `null_blk` (the block layer with no transport: "
 		"the floor), virtio-blk-pci and virtio-blk-device (mmio) from QEMU on a `null-co` "
@@ -139,7 +135,8 @@ int main(int argc, char **argv)
 		"for net) the transport is on the scenario's headline metric (latency: ratio of "
 		"times; IOPS / bandwidth: inverse ratio); `cost vs pci` the same against "
 		"virtio-pci. 1.00 = equal, > 1 = slower.%s\n\n",
-		strstr(str(meta, "MODE", ""), "tcg") || strstr(str(meta, "MODE", ""), "icount")
+		strstr(vmsg_str(meta, "MODE", ""), "tcg") ||
+				strstr(vmsg_str(meta, "MODE", ""), "icount")
 			? " Absolute numbers below are emulated (TCG) time: compare them only "
 			  "with each other."
 			: "");
@@ -154,8 +151,9 @@ int main(int argc, char **argv)
 		fmt(c, sizeof(c), json_object_get(r, "notifications_per_io"), "%.3f");
 		fmt(d, sizeof(d), json_object_get(r, "messages_per_io"), "%.3f");
 		fmt(t, sizeof(t), json_object_get(r, "tracer_cost"), "%.2f");
-		fprintf(f, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", str(r, "scenario", "?"),
-			str(r, "transport", "?"), str(r, "metric", "?"), a, b, c, d, t);
+		fprintf(f, "| %s | %s | %s | %s | %s | %s | %s | %s |\n",
+			vmsg_str(r, "scenario", "?"), vmsg_str(r, "transport", "?"),
+			vmsg_str(r, "metric", "?"), a, b, c, d, t);
 	}
 	fprintf(f,
 		"\nNotifications (kicklat) and messages (msglat) per I/O come from one extra "
@@ -174,9 +172,9 @@ int main(int argc, char **argv)
 		fmt(io, sizeof(io), json_object_get(r, "iops"), "%.0f");
 		fmt(g, sizeof(g), json_object_get(r, "gbps"), "%.3f");
 		fprintf(f, "| %s | %s | %lld | %s %s | %s | %s | %s | %s | %s |\n",
-			str(r, "scenario", "?"), str(r, "transport", "?"),
+			vmsg_str(r, "scenario", "?"), vmsg_str(r, "transport", "?"),
 			(long long)json_integer_value(json_object_get(r, "reps")), m,
-			str(r, "metric", ""), l, p5, p9, io, g);
+			vmsg_str(r, "metric", ""), l, p5, p9, io, g);
 	}
 	fprintf(f, "\n## Plots\n\n");
 	ns = scenarios(recs, scen, MAX_SCEN);
@@ -196,14 +194,14 @@ int main(int argc, char **argv)
 		int has_notif = 0, has_floor = 0, has_msgs = 0;
 
 		json_array_foreach(recs, i, r) {
-			if (strcmp(str(r, "scenario", ""), scen[s]))
+			if (strcmp(vmsg_str(r, "scenario", ""), scen[s]))
 				continue;
-			metric = str(r, "metric", "?");
+			metric = vmsg_str(r, "metric", "?");
 			has_notif |= json_is_number(json_object_get(r, "notifications_per_io"));
 			has_floor |= json_is_number(json_object_get(r, "cost_vs_floor"));
 			has_msgs |= json_is_number(json_object_get(r, "messages_per_io"));
 			snprintf(path, sizeof(path), "%s/data/%s__%s.pct", argv[1], scen[s],
-				 str(r, "transport", "?"));
+				 vmsg_str(r, "transport", "?"));
 			if (np < MAX_TR && !access(path, R_OK)) {
 				snprintf(pctf[np], sizeof(pctf[np]), "%s", path);
 				pctv[3 + np] = pctf[np];

@@ -31,13 +31,6 @@ struct run {
 static const char *scen[MAX_SCEN];
 static size_t nscen;
 
-static const char *str(json_t *v, const char *dflt)
-{
-	const char *s = json_string_value(v);
-
-	return s ? s : dflt;
-}
-
 static double fig(json_t *sum, const char *scenario, const char *transport, const char *key)
 {
 	size_t i;
@@ -46,8 +39,8 @@ static double fig(json_t *sum, const char *scenario, const char *transport, cons
 	json_array_foreach(json_object_get(sum, "records"), i, r) {
 		json_t *v = json_object_get(r, key);
 
-		if (strcmp(str(json_object_get(r, "scenario"), ""), scenario) ||
-		    strcmp(str(json_object_get(r, "transport"), ""), transport))
+		if (strcmp(vmsg_str(r, "scenario", ""), scenario) ||
+		    strcmp(vmsg_str(r, "transport", ""), transport))
 			continue;
 		return json_is_number(v) ? json_number_value(v) : NAN;
 	}
@@ -60,8 +53,8 @@ static const char *metric_of(json_t *sum, const char *scenario)
 	json_t *r;
 
 	json_array_foreach(json_object_get(sum, "records"), i, r)
-		if (!strcmp(str(json_object_get(r, "scenario"), ""), scenario))
-			return str(json_object_get(r, "metric"), "?");
+		if (!strcmp(vmsg_str(r, "scenario", ""), scenario))
+			return vmsg_str(r, "metric", "?");
 	return "?";
 }
 
@@ -160,8 +153,7 @@ int main(int argc, char **argv)
 
 	printf("## Hot-path knobs (virtio-msg loop)\n\n");
 	printf("One boot per variant, same build; mode %s. Ratios in brackets are against `%s`.\n\n",
-	       str(json_object_get(json_object_get(runs[0].sum, "meta"), "MODE"), "?"),
-	       runs[0].name);
+	       vmsg_str(json_object_get(runs[0].sum, "meta"), "MODE", "?"), runs[0].name);
 	printf("| variant | what | virtio_msg_loop parameters |\n|---|---|---|\n");
 	for (i = 0; i < n; i++)
 		printf("| %s | %s | `%s` |\n", runs[i].name, runs[i].desc, runs[i].params);

@@ -392,3 +392,11 @@ int vmsg_parse_kv(const char *line, char *key, size_t keylen, char *val, size_t 
 	val[vl] = '\0';
 	return 1;
 }
+
+/* String member @key of @obj, or @dflt when it is absent, not a string or empty. */
+const char *vmsg_str(json_t *obj, const char *key, const char *dflt)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+
+	return s && *s ? s : dflt;
+}

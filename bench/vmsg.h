@@ -49,5 +49,6 @@ int vmsg_parse_rr(json_t *root, struct vmsg_sample *s);
 double vmsg_parse_bpf_count(json_t *root);
 int vmsg_parse_kv(const char *line, char *key, size_t keylen, char *val, size_t vallen);
 double vmsg_parse_size(const char *s);
+const char *vmsg_str(json_t *obj, const char *key, const char *dflt);
 
 #endif
