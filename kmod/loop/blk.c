@@ -32,29 +32,9 @@ unsigned int vmsg_blk_mb = 64;
 static unsigned int vmsg_blk_queues = 1;
 static bool vmsg_blk_null;
 
-static int vmsg_blk_set_mb(const char *val, const struct kernel_param *kp)
-{
-	return vmsg_loop_set_uint(val, kp, 0, VMSG_BLK_MAX_MB);
-}
-
-static const struct kernel_param_ops vmsg_blk_mb_ops = {
-	.set = vmsg_blk_set_mb,
-	.get = param_get_uint,
-};
-
-static int vmsg_blk_set_queues(const char *val, const struct kernel_param *kp)
-{
-	return vmsg_loop_set_uint(val, kp, 1, VMSG_BLK_MAX_QUEUES);
-}
-
-static const struct kernel_param_ops vmsg_blk_queues_ops = {
-	.set = vmsg_blk_set_queues,
-	.get = param_get_uint,
-};
-
-module_param_cb(blk_mb, &vmsg_blk_mb_ops, &vmsg_blk_mb, 0444);
+vmsg_loop_param_uint(blk_mb, vmsg_blk_mb, 0, VMSG_BLK_MAX_MB, 0444);
 MODULE_PARM_DESC(blk_mb, "RAM disk size, MiB; 0 = no blk device (0..1024, default 64)");
-module_param_cb(blk_queues, &vmsg_blk_queues_ops, &vmsg_blk_queues, 0444);
+vmsg_loop_param_uint(blk_queues, vmsg_blk_queues, 1, VMSG_BLK_MAX_QUEUES, 0444);
 MODULE_PARM_DESC(blk_queues, "Request queues of the blk device, VIRTIO_BLK_F_MQ when > 1 (1..4, default 1)");
 module_param_named(blk_null, vmsg_blk_null, bool, 0444);
 MODULE_PARM_DESC(blk_null, "Move no data and allocate none: reads leave buffers untouched, writes are dropped (default 0)");

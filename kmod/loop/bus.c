@@ -108,26 +108,6 @@ int vmsg_loop_set_uint(const char *val, const struct kernel_param *kp,
 	return 0;
 }
 
-static int vmsg_loop_set_delay(const char *val, const struct kernel_param *kp)
-{
-	return vmsg_loop_set_uint(val, kp, 0, VMSG_LOOP_DELAY_MAX_NS);
-}
-
-static const struct kernel_param_ops vmsg_loop_delay_ops = {
-	.set = vmsg_loop_set_delay,
-	.get = param_get_uint,
-};
-
-static int vmsg_loop_set_timeout(const char *val, const struct kernel_param *kp)
-{
-	return vmsg_loop_set_uint(val, kp, 1, VMSG_LOOP_TIMEOUT_MAX_MS);
-}
-
-static const struct kernel_param_ops vmsg_loop_timeout_ops = {
-	.set = vmsg_loop_set_timeout,
-	.get = param_get_uint,
-};
-
 static int vmsg_loop_set_fault(const char *val, const struct kernel_param *kp)
 {
 	int i = sysfs_match_string(vmsg_loop_fault_names, val);
@@ -172,9 +152,9 @@ static const struct kernel_param_ops vmsg_loop_fault_count_ops = {
 	.get = vmsg_loop_get_fault_count,
 };
 
-module_param_cb(delay_ns, &vmsg_loop_delay_ops, &vmsg_loop_delay_ns, 0644);
+vmsg_loop_param_uint(delay_ns, vmsg_loop_delay_ns, 0, VMSG_LOOP_DELAY_MAX_NS, 0644);
 MODULE_PARM_DESC(delay_ns, "Bus cost per message in either direction, ns, busy-waited by the sender (0..1000000, default 0)");
-module_param_cb(timeout_ms, &vmsg_loop_timeout_ops, &vmsg_loop_timeout_ms, 0644);
+vmsg_loop_param_uint(timeout_ms, vmsg_loop_timeout_ms, 1, VMSG_LOOP_TIMEOUT_MAX_MS, 0644);
 MODULE_PARM_DESC(timeout_ms, "How long a request waits for its response, ms (1..60000, default 1000)");
 module_param_named(batch, vmsg_loop_batch, bool, 0644);
 MODULE_PARM_DESC(batch, "Suppress driver notifications while draining, one EVENT_USED per queue per pass (default 1); 0: never suppress, one EVENT_USED per chain");

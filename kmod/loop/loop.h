@@ -240,6 +240,21 @@ extern bool vmsg_loop_zerocopy;
 struct kernel_param;
 int vmsg_loop_set_uint(const char *val, const struct kernel_param *kp,
 		       unsigned int min, unsigned int max);
+/*
+ * An unsigned int module parameter @name backed by @var whose writes, at load
+ * time or through sysfs, are refused (pr_err, -EINVAL) outside [@min, @max].
+ */
+#define vmsg_loop_param_uint(name, var, min, max, perm)				\
+	static int vmsg_loop_set_##name(const char *val,			\
+					const struct kernel_param *kp)		\
+	{									\
+		return vmsg_loop_set_uint(val, kp, min, max);			\
+	}									\
+	static const struct kernel_param_ops vmsg_loop_##name##_ops = {	\
+		.set = vmsg_loop_set_##name,					\
+		.get = param_get_uint,						\
+	};									\
+	module_param_cb(name, &vmsg_loop_##name##_ops, &var, perm)
 bool vmsg_loop_has_feature(struct vmsg_loop_dev *ld, unsigned int bit);
 void vmsg_loop_kick(struct vmsg_loop_dev *ld, unsigned int vq_index);
 bool vmsg_loop_vq_usable(struct vmsg_loop_vq *vq);

@@ -44,17 +44,7 @@
 unsigned int vmsg_net_pairs = 1;
 static bool vmsg_net_offload = true;
 
-static int vmsg_net_set_pairs(const char *val, const struct kernel_param *kp)
-{
-	return vmsg_loop_set_uint(val, kp, 0, VMSG_NET_MAX_PAIRS);
-}
-
-static const struct kernel_param_ops vmsg_net_pairs_ops = {
-	.set = vmsg_net_set_pairs,
-	.get = param_get_uint,
-};
-
-module_param_cb(net_pairs, &vmsg_net_pairs_ops, &vmsg_net_pairs, 0444);
+vmsg_loop_param_uint(net_pairs, vmsg_net_pairs, 0, VMSG_NET_MAX_PAIRS, 0444);
 MODULE_PARM_DESC(net_pairs, "Cross-connected virtio-net pairs (0..4, default 1)");
 module_param_named(net_offload, vmsg_net_offload, bool, 0444);
 MODULE_PARM_DESC(net_offload, "Offer CSUM/GUEST_CSUM/HOST_TSO4/6/GUEST_TSO4/6, header passed through (default 1)");
