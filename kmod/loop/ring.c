@@ -132,6 +132,8 @@ int vmsg_loop_vq_map(struct vmsg_loop_vq *vq, u32 num, u64 desc, u64 avail, u64 
 	if (!num || num > VMSG_LOOP_VQ_MAX_SIZE || !is_power_of_2(num) ||
 	    !desc || !avail || !used || desc % 16 || avail % 2 || used % 4)
 		return -EINVAL;
+	/* from a clean state: indices, suppression state, broken flag */
+	vmsg_loop_vq_reset(vq);
 	vq->desc = vmsg_loop_map_ring(desc, dsize);
 	vq->avail = vmsg_loop_map_ring(avail, asize);
 	vq->used = vmsg_loop_map_ring(used, usize);
@@ -143,11 +145,6 @@ int vmsg_loop_vq_map(struct vmsg_loop_vq *vq, u32 num, u64 desc, u64 avail, u64 
 	vq->desc_pa = desc;
 	vq->avail_pa = avail;
 	vq->used_pa = used;
-	vq->last_avail = 0;
-	vq->used_idx = 0;
-	vq->signalled_valid = false;
-	vq->unsignalled = 0;
-	vq->broken = false;
 	vq->ready = true;
 	return 0;
 }
