@@ -10,19 +10,20 @@ all: modules
 test:
 	scripts/test.sh
 
+# the QEMU guest's prerequisites: Debian packages, modules for Debian's headers, bpf tools
+setup:
+	scripts/deps.sh
+	$(MAKE) modules bpf
+
 # NATIVE=1 (a board): scripts/bench.sh builds against the running kernel itself
 bench:
-	if [ "$(NATIVE)" != 1 ]; then scripts/deps.sh && $(MAKE) modules bpf; fi
+	if [ "$(NATIVE)" != 1 ]; then $(MAKE) setup; fi
 	scripts/bench.sh
 
-gate:
-	scripts/deps.sh
-	$(MAKE) modules bpf
+gate: setup
 	scripts/gate.sh
 
-tune:
-	scripts/deps.sh
-	$(MAKE) modules bpf
+tune: setup
 	scripts/tune.sh
 
 modules:
@@ -40,4 +41,4 @@ clean:
 	-$(MAKE) -C bench clean
 	rm -rf build
 
-.PHONY: all test bench gate tune modules check bpf clean
+.PHONY: all test setup bench gate tune modules check bpf clean

@@ -10,7 +10,7 @@
 #                                      noise (max/min - 1 per figure) and rewrite the baseline
 #   EXPECT=fail scripts/gate.sh        succeed only if the gate fails (its self-test, with e.g.
 #                                      LOOP_PARAMS="delay_ns=5000" injecting a bus cost)
-# Gated: the msg transport (virtio-msg loop), its median per figure over GATE_REPS (5)
+# bench.sh builds bench/ (vmsg-gate included). Gated: the msg transport (virtio-msg loop), its median per figure over GATE_REPS (5)
 # repetitions, and its cost against the floor (null_blk, veth) measured in the same boot.
 set -euo pipefail
 
@@ -26,7 +26,6 @@ die() {
 	exit 2
 }
 
-make -s -C bench all >/dev/null || die "building bench/ failed"
 [ -r kmod/virtio_msg_loop.ko ] || die "kmod/*.ko not built (make modules)"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 

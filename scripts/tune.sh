@@ -16,7 +16,6 @@ stamp=$(date -u +%Y%m%dT%H%M%SZ)
 TOP=results/tune-$stamp
 log() { printf '[tune] %s\n' "$*" >&2; }
 
-make -s -C bench all >/dev/null
 mkdir -p "$TOP"
 if [ -n "${VARIANTS:-}" ]; then
 	files=()
