@@ -63,6 +63,32 @@ msg_nic() {
 	done | head -n 1
 }
 
+# json_total FILE: the top-level "total" of a bpf tool's -j output
+json_total() { sed -n 's/.*"total":\([0-9]*\).*/\1/p' "$1" | head -n 1; }
+
+# pair_up NS NET: the loop pair's second end into netns NS, NET.1 here and NET.2 there, both
+# up with carrier; sets $a and $b to the interface names
+pair_up() {
+	a=$(msg_nic 02:00:00:00:00:01)
+	b=$(msg_nic 02:00:00:00:00:02)
+	[ -n "$a" ] && [ -n "$b" ] || fail "loop NICs 02:00:00:00:00:01/02 not found"
+	ip netns del "$1" 2>/dev/null
+	ip netns add "$1" || fail "ip netns add $1"
+	ip link set "$b" netns "$1" || fail "moving $b to netns $1"
+	ip addr add "$2.1/24" dev "$a" || fail "address on $a"
+	ip link set "$a" up mtu 1500 || fail "$a up"
+	ip -n "$1" addr add "$2.2/24" dev "$b" || fail "address on $b"
+	ip -n "$1" link set "$b" up mtu 1500 || fail "$b up"
+	ip -n "$1" link set lo up
+	wait_for 10 grep -q 1 "/sys/class/net/$a/carrier" || fail "$a has no carrier"
+}
+# pair_down NS: $b back to the initial namespace (explicitly: netns teardown is asynchronous)
+pair_down() {
+	ip -n "$1" link set "$b" netns 1 || fail "moving $b back"
+	ip netns del "$1"
+	wait_for 10 test -n "$(msg_nic 02:00:00:00:00:02)" || fail "$b did not come back from $1"
+}
+
 # load_msg [loop params...]: insmod both modules (params default: LOOP_PARAMS_DEFAULT)
 # shellcheck disable=SC2120
 load_msg() {

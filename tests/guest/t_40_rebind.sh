@@ -15,12 +15,6 @@ for d in $(msg_devs); do
 done
 wait_for 10 test -n "$(msg_blk)" || fail "blk device did not come back"
 fio_verify "$(msg_blk)" 16 8k --size=16m || fail "fio verify after rebind"
-a=$(msg_nic 02:00:00:00:00:01)
-b=$(msg_nic 02:00:00:00:00:02)
-ip netns add vmsgr && ip link set "$b" netns vmsgr || fail "netns setup"
-ip addr add 10.78.0.1/24 dev "$a" && ip link set "$a" up
-ip -n vmsgr addr add 10.78.0.2/24 dev "$b" && ip -n vmsgr link set "$b" up
+pair_up vmsgr 10.78.0
 ping -c 2 -W 5 10.78.0.2 || fail "ping after rebind"
-# back to the initial namespace explicitly: netns teardown is asynchronous
-ip -n vmsgr link set "$b" netns 1 || fail "moving $b back"
-ip netns del vmsgr
+pair_down vmsgr

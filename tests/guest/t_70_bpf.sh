@@ -22,14 +22,14 @@ head -c 600 /tmp/msglat.json
 echo
 head -c 400 /tmp/kicklat.json
 echo
-total=$(sed -n 's/.*"total":\([0-9]*\).*/\1/p' /tmp/msglat.json | head -n 1)
+total=$(json_total /tmp/msglat.json)
 avail=$(grep -o '"name":"EVENT_AVAIL","count":[0-9]*' /tmp/msglat.json | grep -o '[0-9]*$' | head -n 1)
 used=$(grep -o '"name":"EVENT_USED","count":[0-9]*' /tmp/msglat.json | grep -o '[0-9]*$' | head -n 1)
 [ "${total:-0}" -ge "$n" ] || fail "msglat total ${total:-none} < $n reads"
 [ "${avail:-0}" -gt 0 ] && [ "${used:-0}" -gt 0 ] ||
 	fail "msglat per type: EVENT_AVAIL ${avail:-none}, EVENT_USED ${used:-none}"
 info "msglat: $total messages, EVENT_AVAIL $avail, EVENT_USED $used for $n reads"
-kt=$(sed -n 's/.*"total":\([0-9]*\).*/\1/p' /tmp/kicklat.json | head -n 1)
+kt=$(json_total /tmp/kicklat.json)
 [ "${kt:-0}" -gt 0 ] || fail "kicklat saw no notification on $vdev"
 info "kicklat: $kt notifications on $vdev"
 # the same tool on QEMU's transports (the test guest has a virtio-blk-pci disk)
@@ -41,7 +41,7 @@ for b in /sys/block/vd*; do
 	sleep 2
 	ios "/dev/${b##*/}" 200 >/dev/null
 	wait $k || { cat /tmp/k2.err; fail "kicklat on $v"; }
-	kt=$(sed -n 's/.*"total":\([0-9]*\).*/\1/p' /tmp/k2.json | head -n 1)
+	kt=$(json_total /tmp/k2.json)
 	[ "${kt:-0}" -gt 0 ] || fail "kicklat saw no notification on $v (${b##*/})"
 	info "kicklat: $kt notifications on $v (${b##*/}, $(basename "$(dirname "$(readlink -f "$b/device")")"))"
 done
