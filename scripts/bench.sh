@@ -3,7 +3,8 @@
 # bench.sh - `make bench`: run scenarios/ on every transport in one guest, one run, then write
 # results/<run-id>/{raw/,summary.json,data/,plots/,report.md}.
 #
-#   scripts/bench.sh                 QEMU guest: KVM if /dev/kvm is usable, else TCG (2 vCPUs)
+#   scripts/bench.sh                 QEMU guest, 2 vCPUs: KVM if a probe boot under KVM works
+#                                    (scripts/accel.sh; ACCEL=tcg|kvm forces), else TCG
 #   ICOUNT=1 | ICOUNT=N              -icount shift=N,align=off,sleep=off, 1 vCPU (deterministic)
 #   NATIVE=1                         no QEMU: build + insmod kmod/ on the running kernel and run
 #                                    scripts/bench-guest.sh here (a board; needs root + headers)
@@ -48,10 +49,14 @@ elif [ -n "$ICOUNT" ]; then
 		die "ICOUNT must be 0..10"
 	fi
 	MODE=icount$ICOUNT
-elif [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
-	MODE=kvm
 else
-	MODE=tcg
+	# the accelerator qemu-run.sh will boot with: one verdict, named in the run id and
+	# meta.env, and passed on so that the guest runs what they say
+	verdict=$(scripts/accel.sh) || die "scripts/accel.sh failed"
+	eval "$verdict"
+	MODE=$ACCEL
+	export ACCEL
+	log "accelerator: $ACCEL ($ACCEL_WHY)"
 fi
 SUFFIX=""
 if [ "$SMOKE" = 1 ]; then
@@ -148,6 +153,7 @@ else
 fi
 grep -q '^BENCH done' "$OUT/console.log" || log "guest did not finish (rc $GUEST_RC): see $OUT/console.log"
 echo "RUN_ID=$RUN_ID" >>"$OUT/raw/meta.env"
+[ -z "${ACCEL_WHY:-}" ] || printf 'ACCEL_WHY="%s"\n' "${ACCEL_WHY//\"/}" >>"$OUT/raw/meta.env"
 
 build/bench/vmsg-summary "$OUT" || die "vmsg-summary failed"
 build/bench/vmsg-report "$OUT" bench/plot || die "vmsg-report failed"

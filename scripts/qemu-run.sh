@@ -7,8 +7,9 @@
 #                       --initramfs FILE [--virtfs HOSTDIR] [--append "kernel args"]
 #                       [-- extra qemu args]
 #
-# Accelerator: KVM when /dev/kvm is usable (ACCEL=tcg forces TCG), else TCG; --icount makes it
-# single-threaded TCG with -icount shift=N,align=off,sleep=off (guest time counts instructions).
+# Accelerator: scripts/accel.sh decides (KVM only when a probe boot under KVM reached /init;
+# ACCEL=tcg|kvm forces); --icount makes it single-threaded TCG with
+# -icount shift=N,align=off,sleep=off (guest time counts instructions). QEMU= overrides the binary.
 # --virtfs shares HOSTDIR read-write as 9p tag "results" (the guest mounts it on /results).
 # Exit status: the guest's (its init reports through the console), 124 on timeout.
 # QEMU option values are comma lists by design
@@ -38,7 +39,8 @@ done
 [ -r "$INITRD" ] || die "--initramfs FILE is required and must exist"
 [[ "$SMP" =~ ^[1-9][0-9]*$ ]] || die "--smp must be a positive number"
 [[ "$TIMEOUT" =~ ^[1-9][0-9]*$ ]] || die "--timeout must be a positive number of seconds"
-command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (scripts/deps.sh)"
+QEMU=${QEMU:-qemu-system-x86_64}
+command -v "$QEMU" >/dev/null || die "$QEMU missing (scripts/deps.sh)"
 
 eval "$("$ROOT/scripts/kernel.sh")"
 
@@ -49,16 +51,21 @@ if [ -n "$ICOUNT" ]; then
 	how="TCG icount shift=$ICOUNT"
 	# the guest TSC then counts virtual nanoseconds
 	tsc_khz=1000000
-elif [ "${ACCEL:-}" != tcg ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
-	accel=(-accel kvm -cpu host)
-	how=KVM
 else
-	accel=(-accel tcg)
-	how=TCG
-	# TCG's guest TSC is the host's. The microvm has no HPET or PM timer, so the guest
-	# calibrates the TSC against the PIT, which fails about half the time under TCG (then
-	# the boot hangs): tell it the rate. x86 bogomips = 2 x TSC MHz when taken from the TSC.
-	tsc_khz=$(awk '/^bogomips/ { printf "%d", $3 * 500; exit }' /proc/cpuinfo)
+	verdict=$("$ROOT/scripts/accel.sh") || die "scripts/accel.sh failed"
+	eval "$verdict"
+	if [ "$ACCEL" = kvm ]; then
+		accel=(-accel kvm -cpu host)
+		how="KVM: $ACCEL_WHY"
+	else
+		accel=(-accel tcg)
+		how="TCG: $ACCEL_WHY"
+		# TCG's guest TSC is the host's. The microvm has no HPET or PM timer, so the
+		# guest calibrates the TSC against the PIT, which fails about half the time under
+		# TCG (then the boot hangs): tell it the rate. x86 bogomips = 2 x TSC MHz when
+		# taken from the TSC.
+		tsc_khz=$(awk '/^bogomips/ { printf "%d", $3 * 500; exit }' /proc/cpuinfo)
+	fi
 fi
 
 share=()
@@ -77,7 +84,7 @@ cmdline="console=ttyS0 panic=-1 reboot=t loglevel=4"
 cmdline="$cmdline $APPEND"
 echo "qemu-run: $KVER, $how, $SMP vCPU, ${MEM} MiB, timeout ${TIMEOUT}s" >&2
 rc=0
-timeout -k 10 "$TIMEOUT" qemu-system-x86_64 \
+timeout -k 10 "$TIMEOUT" "$QEMU" \
 	-M microvm,pcie=on,acpi=on,rtc=on "${accel[@]}" -smp "$SMP" -m "$MEM" \
 	-nodefaults -no-user-config -display none -serial stdio -monitor none -no-reboot \
 	-global virtio-mmio.force-legacy=false \

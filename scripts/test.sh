@@ -74,7 +74,9 @@ counts bench-unit build/bench.counts
 step bpf-build make -C bpf
 step clang-format clang-format --dry-run --Werror bench/*.c bench/*.h bench/tests/*.c \
 	tests/unit/*.c tests/fuzz/*.c bpf/*.c bpf/*.h
-step shellcheck shellcheck -x -S warning scripts/*.sh tests/guest/*.sh tests/guest/init .ci/run
+step shellcheck shellcheck -x -S warning scripts/*.sh tests/guest/*.sh tests/guest/init \
+	tests/host/*.sh .ci/run
+step accel-probe tests/host/test_accel.sh
 
 # ---- guest -----------------------------------------------------------------------------------
 if [ $kmod_ok = 1 ]; then
