@@ -22,7 +22,7 @@
 
 #include <jansson.h>
 
-#include "vmsg.h"
+#include "results.h"
 
 extern char **environ;
 
@@ -57,7 +57,7 @@ static size_t scenarios(json_t *recs, const char **out, size_t max)
 	json_t *r;
 
 	json_array_foreach(recs, i, r) {
-		const char *s = vmsg_str(r, "scenario", "?");
+		const char *s = res_json_str(r, "scenario", "?");
 		size_t j;
 
 		for (j = 0; j < n && strcmp(out[j], s); j++)
@@ -107,19 +107,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", path, strerror(errno));
 		goto cleanup;
 	}
-	fprintf(f, "# virtio-msg bench %s\n\n", vmsg_str(meta, "RUN_ID", ""));
+	fprintf(f, "# virtio-msg bench %s\n\n", res_json_str(meta, "RUN_ID", ""));
 	fprintf(f, "| | |\n|---|---|\n");
 	fprintf(f, "| mode | %s |\n| QEMU | %s |\n| kernel | %s |\n| date | %s |\n",
-		vmsg_str(meta, "MODE", "?"), vmsg_str(meta, "QEMU", "n/a"),
-		vmsg_str(meta, "KERNEL", "?"), vmsg_str(meta, "DATE", "?"));
+		res_json_str(meta, "MODE", "?"), res_json_str(meta, "QEMU", "n/a"),
+		res_json_str(meta, "KERNEL", "?"), res_json_str(meta, "DATE", "?"));
 	fprintf(f, "| repetitions x runtime | %s x %s s (medians reported) |\n",
-		vmsg_str(meta, "REPS", "?"), vmsg_str(meta, "RUNTIME", "?"));
-	fprintf(f, "| vCPUs | %s |\n| scenarios | %s |\n", vmsg_str(meta, "NCPU", "?"),
-		vmsg_str(meta, "SCENARIOS", "?"));
+		res_json_str(meta, "REPS", "?"), res_json_str(meta, "RUNTIME", "?"));
+	fprintf(f, "| vCPUs | %s |\n| scenarios | %s |\n", res_json_str(meta, "NCPU", "?"),
+		res_json_str(meta, "SCENARIOS", "?"));
 	fprintf(f, "| virtio_msg_loop parameters | `%s` |\n| bpf tools | %s |\n\n",
-		vmsg_str(meta, "LOOP_PARAMS", "?"),
-		!strcmp(vmsg_str(meta, "TRACE", "1"), "0") ? "off"
-							   : "one traced repetition per cell");
+		res_json_str(meta, "LOOP_PARAMS", "?"),
+		!strcmp(res_json_str(meta, "TRACE", "1"), "0") ? "off"
+							       : "one traced repetition per cell");
 	fprintf(f,
 		"Contenders, all in one guest: blk `null_blk` (the block layer with no transport: "
 		"the floor), virtio-blk-pci and virtio-blk-device (mmio) from QEMU on a `null-co` "
@@ -135,8 +135,8 @@ int main(int argc, char **argv)
 		"for net) the transport is on the scenario's headline metric (latency: ratio of "
 		"times; IOPS / bandwidth: inverse ratio); `cost vs pci` the same against "
 		"virtio-pci. 1.00 = equal, > 1 = slower.%s\n\n",
-		strstr(vmsg_str(meta, "MODE", ""), "tcg") ||
-				strstr(vmsg_str(meta, "MODE", ""), "icount")
+		strstr(res_json_str(meta, "MODE", ""), "tcg") ||
+				strstr(res_json_str(meta, "MODE", ""), "icount")
 			? " Absolute numbers below are emulated (TCG) time: compare them only "
 			  "with each other."
 			: "");
@@ -152,8 +152,8 @@ int main(int argc, char **argv)
 		fmt(d, sizeof(d), json_object_get(r, "messages_per_io"), "%.3f");
 		fmt(t, sizeof(t), json_object_get(r, "tracer_cost"), "%.2f");
 		fprintf(f, "| %s | %s | %s | %s | %s | %s | %s | %s |\n",
-			vmsg_str(r, "scenario", "?"), vmsg_str(r, "transport", "?"),
-			vmsg_str(r, "metric", "?"), a, b, c, d, t);
+			res_json_str(r, "scenario", "?"), res_json_str(r, "transport", "?"),
+			res_json_str(r, "metric", "?"), a, b, c, d, t);
 	}
 	fprintf(f,
 		"\nNotifications (kicklat) and messages (msglat) per I/O come from one extra "
@@ -172,9 +172,9 @@ int main(int argc, char **argv)
 		fmt(io, sizeof(io), json_object_get(r, "iops"), "%.0f");
 		fmt(g, sizeof(g), json_object_get(r, "gbps"), "%.3f");
 		fprintf(f, "| %s | %s | %lld | %s %s | %s | %s | %s | %s | %s |\n",
-			vmsg_str(r, "scenario", "?"), vmsg_str(r, "transport", "?"),
+			res_json_str(r, "scenario", "?"), res_json_str(r, "transport", "?"),
 			(long long)json_integer_value(json_object_get(r, "reps")), m,
-			vmsg_str(r, "metric", ""), l, p5, p9, io, g);
+			res_json_str(r, "metric", ""), l, p5, p9, io, g);
 	}
 	fprintf(f, "\n## Plots\n\n");
 	ns = scenarios(recs, scen, MAX_SCEN);
@@ -194,14 +194,14 @@ int main(int argc, char **argv)
 		int has_notif = 0, has_floor = 0, has_msgs = 0;
 
 		json_array_foreach(recs, i, r) {
-			if (strcmp(vmsg_str(r, "scenario", ""), scen[s]))
+			if (strcmp(res_json_str(r, "scenario", ""), scen[s]))
 				continue;
-			metric = vmsg_str(r, "metric", "?");
+			metric = res_json_str(r, "metric", "?");
 			has_notif |= json_is_number(json_object_get(r, "notifications_per_io"));
 			has_floor |= json_is_number(json_object_get(r, "cost_vs_floor"));
 			has_msgs |= json_is_number(json_object_get(r, "messages_per_io"));
 			snprintf(path, sizeof(path), "%s/data/%s__%s.pct", argv[1], scen[s],
-				 vmsg_str(r, "transport", "?"));
+				 res_json_str(r, "transport", "?"));
 			if (np < MAX_TR && !access(path, R_OK)) {
 				snprintf(pctf[np], sizeof(pctf[np]), "%s", path);
 				pctv[3 + np] = pctf[np];

@@ -8,7 +8,7 @@
  *
  * One record per scenario x transport: medians over the repetitions, notifications (kicklat)
  * and messages (msglat) per I/O, and ratios to the floor (null_blk for blk, veth for net) and to
- * virtio-pci measured in the same run. Raw inputs are described in vmsg.h.
+ * virtio-pci measured in the same run. Raw inputs are described in results.h.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -18,25 +18,25 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "vmsg.h"
+#include "results.h"
 
 #define MAX_CELLS 256
 #define MAX_REPS 64
 
 struct cell {
-	char scen[VMSG_NAME_MAX];
-	char transport[VMSG_NAME_MAX];
-	struct vmsg_sample rep[MAX_REPS];
+	char scen[RES_NAME_MAX];
+	char transport[RES_NAME_MAX];
+	struct res_sample rep[MAX_REPS];
 	double kicks[MAX_REPS];
 	double msgs[MAX_REPS];
 	char hist[4200]; /* raw file of repetition 1, for fio clat percentiles */
 	int nrep;
 	/* repetition 0: run with the bpf tools attached, for counts and the tracers' cost */
-	struct vmsg_sample traced;
+	struct res_sample traced;
 	double traced_kicks, traced_msgs;
 	bool has_traced;
 	/* medians */
-	struct vmsg_sample med;
+	struct res_sample med;
 	double kicks_per_io, msgs_per_io;
 };
 
@@ -65,14 +65,14 @@ static const char *floor_of(const char *scen)
 	return strncmp(scen, "net", 3) ? "null_blk" : "veth";
 }
 
-static double metric_value(const struct vmsg_sample *s)
+static double metric_value(const struct res_sample *s)
 {
 	switch (s->metric) {
-	case VMSG_METRIC_LAT:
+	case RES_METRIC_LAT:
 		return s->lat_us;
-	case VMSG_METRIC_IOPS:
+	case RES_METRIC_IOPS:
 		return s->iops;
-	case VMSG_METRIC_BW:
+	case RES_METRIC_BW:
 		return s->gbps;
 	}
 	return NAN;
@@ -80,13 +80,13 @@ static double metric_value(const struct vmsg_sample *s)
 
 static int load_file(const char *raw, const char *name)
 {
-	char scen[VMSG_NAME_MAX], tr[VMSG_NAME_MAX], side[VMSG_NAME_MAX], path[4200];
+	char scen[RES_NAME_MAX], tr[RES_NAME_MAX], side[RES_NAME_MAX], path[4200];
 	json_error_t jerr;
 	struct cell *c;
 	json_t *root;
 	int rep, ret = 0;
 
-	if (vmsg_parse_name(name, scen, tr, &rep, side))
+	if (res_parse_name(name, scen, tr, &rep, side))
 		return 0; /* not ours (meta.env, logs) */
 	if (rep < 0 || rep > MAX_REPS) {
 		fprintf(stderr, "%s: repetition out of range\n", name);
@@ -106,13 +106,13 @@ static int load_file(const char *raw, const char *name)
 	if (rep == 0) {
 		/* the traced repetition: counts and tracer cost, never in the medians */
 		if (!side[0])
-			c->has_traced = !vmsg_parse_result(root, &c->traced);
+			c->has_traced = !res_sample__parse(root, &c->traced);
 		else if (!strcmp(side, "kicklat"))
-			c->traced_kicks = vmsg_parse_bpf_count(root);
+			c->traced_kicks = res_parse_bpf_count(root);
 		else if (!strcmp(side, "msglat"))
-			c->traced_msgs = vmsg_parse_bpf_count(root);
+			c->traced_msgs = res_parse_bpf_count(root);
 	} else if (!side[0]) {
-		if (vmsg_parse_result(root, &c->rep[rep - 1])) {
+		if (res_sample__parse(root, &c->rep[rep - 1])) {
 			fprintf(stderr, "%s: not fio, iperf3 or rr output (skipped)\n", path);
 		} else {
 			if (rep > c->nrep)
@@ -121,9 +121,9 @@ static int load_file(const char *raw, const char *name)
 				snprintf(c->hist, sizeof(c->hist), "%s", path);
 		}
 	} else if (!strcmp(side, "kicklat")) {
-		c->kicks[rep - 1] = vmsg_parse_bpf_count(root);
+		c->kicks[rep - 1] = res_parse_bpf_count(root);
 	} else if (!strcmp(side, "msglat")) {
-		c->msgs[rep - 1] = vmsg_parse_bpf_count(root);
+		c->msgs[rep - 1] = res_parse_bpf_count(root);
 	}
 	json_decref(root);
 	return ret;
@@ -135,11 +135,11 @@ static void reduce(struct cell *c)
 	int n = c->nrep;
 
 	c->med = c->rep[0];
-#define MED(field)                                        \
-	do {                                              \
-		for (int i = 0; i < n; i++)               \
-			v[i] = c->rep[i].field;           \
-		c->med.field = vmsg_median(v, (size_t)n); \
+#define MED(field)                                       \
+	do {                                             \
+		for (int i = 0; i < n; i++)              \
+			v[i] = c->rep[i].field;          \
+		c->med.field = res_median(v, (size_t)n); \
 	} while (0)
 	MED(lat_us);
 	MED(p50_us);
@@ -149,14 +149,14 @@ static void reduce(struct cell *c)
 	MED(ios);
 #undef MED
 	for (int i = 0; i < n; i++) {
-		k[i] = vmsg_ratio(c->kicks[i], c->rep[i].ios);
-		m[i] = vmsg_ratio(c->msgs[i], c->rep[i].ios);
+		k[i] = res_ratio(c->kicks[i], c->rep[i].ios);
+		m[i] = res_ratio(c->msgs[i], c->rep[i].ios);
 	}
-	c->kicks_per_io = vmsg_median(k, (size_t)n);
-	c->msgs_per_io = vmsg_median(m, (size_t)n);
+	c->kicks_per_io = res_median(k, (size_t)n);
+	c->msgs_per_io = res_median(m, (size_t)n);
 	if (c->has_traced) {
-		c->kicks_per_io = vmsg_ratio(c->traced_kicks, c->traced.ios);
-		c->msgs_per_io = vmsg_ratio(c->traced_msgs, c->traced.ios);
+		c->kicks_per_io = res_ratio(c->traced_kicks, c->traced.ios);
+		c->msgs_per_io = res_ratio(c->traced_msgs, c->traced.ios);
 	}
 }
 
@@ -168,7 +168,7 @@ static double tracer_cost(const struct cell *c)
 	if (!c->has_traced)
 		return NAN;
 	t = metric_value(&c->traced);
-	return vmsg_metric_higher_better(c->med.metric) ? vmsg_ratio(m, t) : vmsg_ratio(t, m);
+	return res_metric__higher_better(c->med.metric) ? res_ratio(m, t) : res_ratio(t, m);
 }
 
 static json_t *jnum(double d)
@@ -190,9 +190,9 @@ static double cost_ratio(const struct cell *c, const struct cell *ref)
 {
 	if (!ref)
 		return NAN;
-	if (vmsg_metric_higher_better(c->med.metric))
-		return vmsg_ratio(metric_value(&ref->med), metric_value(&c->med));
-	return vmsg_ratio(metric_value(&c->med), metric_value(&ref->med));
+	if (res_metric__higher_better(c->med.metric))
+		return res_ratio(metric_value(&ref->med), metric_value(&c->med));
+	return res_ratio(metric_value(&c->med), metric_value(&ref->med));
 }
 
 static json_t *load_meta(const char *raw)
@@ -206,7 +206,7 @@ static json_t *load_meta(const char *raw)
 	if (!f)
 		return meta;
 	while (fgets(line, sizeof(line), f))
-		if (vmsg_parse_kv(line, k, sizeof(k), v, sizeof(v)) == 1)
+		if (res_parse_kv(line, k, sizeof(k), v, sizeof(v)) == 1)
 			json_object_set_new(meta, k, json_string(v));
 	fclose(f);
 	return meta;
@@ -320,7 +320,7 @@ static int summarize(const char *run)
 		json_object_set_new(r, "scenario", json_string(c->scen));
 		json_object_set_new(r, "transport", json_string(c->transport));
 		json_object_set_new(r, "reps", json_integer(c->nrep));
-		json_object_set_new(r, "metric", json_string(vmsg_metric_name(c->med.metric)));
+		json_object_set_new(r, "metric", json_string(res_metric__name(c->med.metric)));
 		json_object_set_new(r, "median", jnum(metric_value(&c->med)));
 		json_object_set_new(r, "lat_us", jnum(c->med.lat_us));
 		json_object_set_new(r, "p50_us", jnum(c->med.p50_us));

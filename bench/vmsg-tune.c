@@ -16,13 +16,13 @@
 
 #include <jansson.h>
 
-#include "vmsg.h"
+#include "results.h"
 
 #define MAX_RUNS 32
 #define MAX_SCEN 16
 
 struct run {
-	char name[VMSG_NAME_MAX];
+	char name[RES_NAME_MAX];
 	char desc[256];
 	char params[256];
 	json_t *sum;
@@ -39,8 +39,8 @@ static double fig(json_t *sum, const char *scenario, const char *transport, cons
 	json_array_foreach(json_object_get(sum, "records"), i, r) {
 		json_t *v = json_object_get(r, key);
 
-		if (strcmp(vmsg_str(r, "scenario", ""), scenario) ||
-		    strcmp(vmsg_str(r, "transport", ""), transport))
+		if (strcmp(res_json_str(r, "scenario", ""), scenario) ||
+		    strcmp(res_json_str(r, "transport", ""), transport))
 			continue;
 		return json_is_number(v) ? json_number_value(v) : NAN;
 	}
@@ -53,8 +53,8 @@ static const char *metric_of(json_t *sum, const char *scenario)
 	json_t *r;
 
 	json_array_foreach(json_object_get(sum, "records"), i, r)
-		if (!strcmp(vmsg_str(r, "scenario", ""), scenario))
-			return vmsg_str(r, "metric", "?");
+		if (!strcmp(res_json_str(r, "scenario", ""), scenario))
+			return res_json_str(r, "metric", "?");
 	return "?";
 }
 
@@ -77,7 +77,7 @@ static int load(struct run *r, const char *dir)
 	if (!f)
 		return 0;
 	while (fgets(line, sizeof(line), f)) {
-		if (vmsg_parse_kv(line, key, sizeof(key), val, sizeof(val)) != 1)
+		if (res_parse_kv(line, key, sizeof(key), val, sizeof(val)) != 1)
 			continue;
 		if (!strcmp(key, "DESC"))
 			snprintf(r->desc, sizeof(r->desc), "%s", val);
@@ -153,7 +153,7 @@ int main(int argc, char **argv)
 
 	printf("## Hot-path knobs (virtio-msg loop)\n\n");
 	printf("One boot per variant, same build; mode %s. Ratios in brackets are against `%s`.\n\n",
-	       vmsg_str(json_object_get(runs[0].sum, "meta"), "MODE", "?"), runs[0].name);
+	       res_json_str(json_object_get(runs[0].sum, "meta"), "MODE", "?"), runs[0].name);
 	printf("| variant | what | virtio_msg_loop parameters |\n|---|---|---|\n");
 	for (i = 0; i < n; i++)
 		printf("| %s | %s | `%s` |\n", runs[i].name, runs[i].desc, runs[i].params);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * test_vmsg.c - cmocka tests of bench/vmsg.c: summary maths, parsers of the tools' JSON (fed
- * with output recorded on the build host: data/fio-randread.json from fio on a tmpfs file,
+ * test_results.c - cmocka tests of bench/results.c: summary maths, parsers of the tools' JSON
+ * (fed with output recorded on the build host: data/fio-randread.json from fio on a tmpfs file,
  * data/iperf3-stream.json from iperf3 over 127.0.0.1, data/rr.json from bench/rr over
  * 127.0.0.1), file naming and the scenario files themselves. Run from bench/tests.
  */
@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "vmsg.h"
+#include "results.h"
 
 #define EPS 1e-9
 
@@ -37,12 +37,12 @@ static void test_median(void **state)
 	const double odd[] = {5, 1, 3}, even[] = {4, 1, 3, 2}, one[] = {7};
 	const double withnan[] = {NAN, 10, 20, NAN, 30}, allnan[] = {NAN, NAN};
 
-	assert_float_equal(vmsg_median(odd, 3), 3, EPS);
-	assert_float_equal(vmsg_median(even, 4), 2.5, EPS);
-	assert_float_equal(vmsg_median(one, 1), 7, EPS);
-	assert_float_equal(vmsg_median(withnan, 5), 20, EPS);
-	assert_true(isnan(vmsg_median(allnan, 2)));
-	assert_true(isnan(vmsg_median(NULL, 0)));
+	assert_float_equal(res_median(odd, 3), 3, EPS);
+	assert_float_equal(res_median(even, 4), 2.5, EPS);
+	assert_float_equal(res_median(one, 1), 7, EPS);
+	assert_float_equal(res_median(withnan, 5), 20, EPS);
+	assert_true(isnan(res_median(allnan, 2)));
+	assert_true(isnan(res_median(NULL, 0)));
 	/* input untouched (the median sorts a copy) */
 	assert_float_equal(odd[0], 5, EPS);
 }
@@ -54,26 +54,26 @@ static void test_percentile(void **state)
 
 	for (int i = 0; i < 100; i++)
 		v[i] = 100 - i; /* 100..1, unsorted on purpose */
-	assert_float_equal(vmsg_percentile(v, 100, 50), 50, EPS);
-	assert_float_equal(vmsg_percentile(v, 100, 99), 99, EPS);
-	assert_float_equal(vmsg_percentile(v, 100, 100), 100, EPS);
-	assert_float_equal(vmsg_percentile(v, 100, 0), 1, EPS);
-	assert_float_equal(vmsg_percentile(v, 3, 50), 99, EPS); /* {100,99,98} */
-	assert_true(isnan(vmsg_percentile(v, 100, 101)));
-	assert_true(isnan(vmsg_percentile(v, 0, 50)));
+	assert_float_equal(res_percentile(v, 100, 50), 50, EPS);
+	assert_float_equal(res_percentile(v, 100, 99), 99, EPS);
+	assert_float_equal(res_percentile(v, 100, 100), 100, EPS);
+	assert_float_equal(res_percentile(v, 100, 0), 1, EPS);
+	assert_float_equal(res_percentile(v, 3, 50), 99, EPS); /* {100,99,98} */
+	assert_true(isnan(res_percentile(v, 100, 101)));
+	assert_true(isnan(res_percentile(v, 0, 50)));
 }
 
 static void test_ratio(void **state)
 {
 	(void)state;
-	assert_float_equal(vmsg_ratio(3, 2), 1.5, EPS);
-	assert_true(isnan(vmsg_ratio(1, 0)));
-	assert_true(isnan(vmsg_ratio(1, -1)));
-	assert_true(isnan(vmsg_ratio(NAN, 1)));
-	assert_true(isnan(vmsg_ratio(1, NAN)));
-	assert_true(vmsg_metric_higher_better(VMSG_METRIC_IOPS));
-	assert_false(vmsg_metric_higher_better(VMSG_METRIC_LAT));
-	assert_string_equal(vmsg_metric_name(VMSG_METRIC_BW), "gbps");
+	assert_float_equal(res_ratio(3, 2), 1.5, EPS);
+	assert_true(isnan(res_ratio(1, 0)));
+	assert_true(isnan(res_ratio(1, -1)));
+	assert_true(isnan(res_ratio(NAN, 1)));
+	assert_true(isnan(res_ratio(1, NAN)));
+	assert_true(res_metric__higher_better(RES_METRIC_IOPS));
+	assert_false(res_metric__higher_better(RES_METRIC_LAT));
+	assert_string_equal(res_metric__name(RES_METRIC_BW), "gbps");
 }
 
 /* KUnit-style parameter table */
@@ -102,11 +102,11 @@ static void test_parse_name(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(name_cases) / sizeof(name_cases[0]); i++) {
 		const struct name_case *c = &name_cases[i];
-		char s[VMSG_NAME_MAX], t[VMSG_NAME_MAX], side[VMSG_NAME_MAX];
+		char s[RES_NAME_MAX], t[RES_NAME_MAX], side[RES_NAME_MAX];
 		int rep = -1;
 
 		print_message("case %s\n", c->in);
-		assert_int_equal(vmsg_parse_name(c->in, s, t, &rep, side), c->ret);
+		assert_int_equal(res_parse_name(c->in, s, t, &rep, side), c->ret);
 		if (c->ret)
 			continue;
 		assert_string_equal(s, c->scen);
@@ -115,11 +115,11 @@ static void test_parse_name(void **state)
 		assert_int_equal(rep, c->rep);
 	}
 	{
-		char s[VMSG_NAME_MAX], t[VMSG_NAME_MAX];
+		char s[RES_NAME_MAX], t[RES_NAME_MAX];
 		int rep;
 
 		/* without a side buffer, side files are refused */
-		assert_int_equal(vmsg_parse_name("a__b__r1.kicklat.json", s, t, &rep, NULL),
+		assert_int_equal(res_parse_name("a__b__r1.kicklat.json", s, t, &rep, NULL),
 				 -EINVAL);
 	}
 }
@@ -129,11 +129,11 @@ static void test_fio(void **state)
 	(void)state;
 	json_t *j = load("data/fio-randread.json"), *job;
 	json_t *rd;
-	struct vmsg_sample s;
+	struct res_sample s;
 
-	assert_int_equal(vmsg_parse_result(j, &s), 0);
+	assert_int_equal(res_sample__parse(j, &s), 0);
 	rd = json_object_get(json_array_get(json_object_get(j, "jobs"), 0), "read");
-	assert_int_equal(s.metric, VMSG_METRIC_LAT);
+	assert_int_equal(s.metric, RES_METRIC_LAT);
 	assert_float_equal(s.iops, json_number_value(json_object_get(rd, "iops")), 1e-6);
 	assert_float_equal(
 		s.lat_us,
@@ -147,16 +147,16 @@ static void test_fio(void **state)
 	/* the headline metric follows the job: iodepth > 1 -> IOPS, bs >= 64k -> bandwidth */
 	job = json_object_get(json_array_get(json_object_get(j, "jobs"), 0), "job options");
 	json_object_set_new(job, "iodepth", json_string("32"));
-	assert_int_equal(vmsg_parse_fio(j, &s), 0);
-	assert_int_equal(s.metric, VMSG_METRIC_IOPS);
+	assert_int_equal(res_sample__parse_fio(j, &s), 0);
+	assert_int_equal(s.metric, RES_METRIC_IOPS);
 	json_object_set_new(job, "iodepth", json_string("1"));
 	json_object_set_new(job, "bs", json_string("128k"));
-	assert_int_equal(vmsg_parse_fio(j, &s), 0);
-	assert_int_equal(s.metric, VMSG_METRIC_BW);
+	assert_int_equal(res_sample__parse_fio(j, &s), 0);
+	assert_int_equal(s.metric, RES_METRIC_BW);
 
 	/* no jobs / no I/O -> refused, fields NAN */
 	json_array_clear(json_object_get(j, "jobs"));
-	assert_int_equal(vmsg_parse_fio(j, &s), -EINVAL);
+	assert_int_equal(res_sample__parse_fio(j, &s), -EINVAL);
 	assert_true(isnan(s.lat_us));
 	json_decref(j);
 }
@@ -165,19 +165,19 @@ static void test_iperf3(void **state)
 {
 	(void)state;
 	json_t *j = load("data/iperf3-stream.json");
-	struct vmsg_sample s;
+	struct res_sample s;
 	double bps = json_number_value(json_object_get(
 		json_object_get(json_object_get(j, "end"), "sum_received"), "bits_per_second"));
 
-	assert_int_equal(vmsg_parse_result(j, &s), 0);
-	assert_int_equal(s.metric, VMSG_METRIC_BW);
+	assert_int_equal(res_sample__parse(j, &s), 0);
+	assert_int_equal(s.metric, RES_METRIC_BW);
 	assert_float_equal(s.gbps, bps / 1e9, 1e-9);
 	assert_true(isnan(s.lat_us));
 	/* one I/O = one send() of blksize (131072) bytes: 3727687680 sent */
 	assert_float_equal(s.ios, 3727687680.0 / 131072, 1e-6);
 	/* iperf3 -J reports failures inside the JSON */
 	json_object_set_new(j, "error", json_string("unable to connect"));
-	assert_int_equal(vmsg_parse_iperf3(j, &s), -EINVAL);
+	assert_int_equal(res_sample__parse_iperf3(j, &s), -EINVAL);
 	json_decref(j);
 }
 
@@ -185,15 +185,15 @@ static void test_rr(void **state)
 {
 	(void)state;
 	json_t *j = load("data/rr.json");
-	struct vmsg_sample s;
+	struct res_sample s;
 
-	assert_int_equal(vmsg_parse_result(j, &s), 0);
-	assert_int_equal(s.metric, VMSG_METRIC_LAT);
+	assert_int_equal(res_sample__parse(j, &s), 0);
+	assert_int_equal(s.metric, RES_METRIC_LAT);
 	assert_true(s.lat_us > 0 && s.p50_us > 0 && s.p50_us <= s.p99_us);
 	assert_float_equal(s.ios, (double)json_integer_value(json_object_get(j, "count")), EPS);
 	assert_true(s.iops > 0);
 	json_object_set_new(j, "count", json_integer(0));
-	assert_int_equal(vmsg_parse_rr(j, &s), -EINVAL);
+	assert_int_equal(res_sample__parse_rr(j, &s), -EINVAL);
 	json_decref(j);
 }
 
@@ -201,9 +201,9 @@ static void test_unknown(void **state)
 {
 	(void)state;
 	json_t *j = json_pack("{s:i}", "x", 1);
-	struct vmsg_sample s;
+	struct res_sample s;
 
-	assert_int_equal(vmsg_parse_result(j, &s), -EINVAL);
+	assert_int_equal(res_sample__parse(j, &s), -EINVAL);
 	assert_true(isnan(s.iops));
 	json_decref(j);
 }
@@ -215,9 +215,9 @@ static void test_bpf_count(void **state)
 	json_t *b = json_pack("{s:[{s:i,s:i},{s:i}]}", "hist", "slot", 0, "count", 3, "count", 4);
 	json_t *c = json_pack("{s:s}", "unit", "usecs");
 
-	assert_float_equal(vmsg_parse_bpf_count(a), 7, EPS);
-	assert_float_equal(vmsg_parse_bpf_count(b), 7, EPS);
-	assert_true(isnan(vmsg_parse_bpf_count(c)));
+	assert_float_equal(res_parse_bpf_count(a), 7, EPS);
+	assert_float_equal(res_parse_bpf_count(b), 7, EPS);
+	assert_true(isnan(res_parse_bpf_count(c)));
 	json_decref(a);
 	json_decref(b);
 	json_decref(c);
@@ -249,7 +249,7 @@ static void test_kv(void **state)
 	for (size_t i = 0; i < sizeof(kv_cases) / sizeof(kv_cases[0]); i++) {
 		char k[32], v[32];
 
-		assert_int_equal(vmsg_parse_kv(kv_cases[i].in, k, sizeof(k), v, sizeof(v)),
+		assert_int_equal(res_parse_kv(kv_cases[i].in, k, sizeof(k), v, sizeof(v)),
 				 kv_cases[i].ret);
 		if (kv_cases[i].ret == 1) {
 			assert_string_equal(k, kv_cases[i].k);
@@ -259,21 +259,21 @@ static void test_kv(void **state)
 	{
 		char k[4], v[4];
 
-		assert_int_equal(vmsg_parse_kv("LONGKEY=1", k, sizeof(k), v, sizeof(v)), -EINVAL);
-		assert_int_equal(vmsg_parse_kv("K=12345", k, sizeof(k), v, sizeof(v)), -EINVAL);
+		assert_int_equal(res_parse_kv("LONGKEY=1", k, sizeof(k), v, sizeof(v)), -EINVAL);
+		assert_int_equal(res_parse_kv("K=12345", k, sizeof(k), v, sizeof(v)), -EINVAL);
 	}
 }
 
 static void test_size(void **state)
 {
 	(void)state;
-	assert_float_equal(vmsg_parse_size("4k"), 4096, EPS);
-	assert_float_equal(vmsg_parse_size("128K"), 131072, EPS);
-	assert_float_equal(vmsg_parse_size("1MiB"), 1048576, EPS);
-	assert_float_equal(vmsg_parse_size("32"), 32, EPS);
-	assert_true(isnan(vmsg_parse_size("4x")));
-	assert_true(isnan(vmsg_parse_size("")));
-	assert_true(isnan(vmsg_parse_size(NULL)));
+	assert_float_equal(res_parse_size("4k"), 4096, EPS);
+	assert_float_equal(res_parse_size("128K"), 131072, EPS);
+	assert_float_equal(res_parse_size("1MiB"), 1048576, EPS);
+	assert_float_equal(res_parse_size("32"), 32, EPS);
+	assert_true(isnan(res_parse_size("4x")));
+	assert_true(isnan(res_parse_size("")));
+	assert_true(isnan(res_parse_size(NULL)));
 }
 
 /* Every net scenario file parses, has the keys bench-guest.sh reads, and every listed scenario
@@ -293,7 +293,7 @@ static void test_scenario_files(void **state)
 		f = fopen(g.gl_pathv[i], "r");
 		assert_non_null(f);
 		while (fgets(line, sizeof(line), f)) {
-			int r = vmsg_parse_kv(line, k, sizeof(k), v, sizeof(v));
+			int r = res_parse_kv(line, k, sizeof(k), v, sizeof(v));
 
 			if (r < 0)
 				fail_msg("%s: bad line: %s", g.gl_pathv[i], line);
