@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * results.c - the bench results library (results.h): parsing and maths shared by vmsg-summary,
- * vmsg-report, vmsg-tune and the unit tests.
+ * results.c - the bench results library (results.h): parsing, maths, the direction and order
+ * tables, the .dat columns and the markdown table printer.
  *
  * Inputs are the tools' own JSON kept verbatim: fio --output-format=json, iperf3 -J, bench/rr,
  * and the bpf tools' -j output. Numbers missing from an input become NAN, never 0, so that a
@@ -80,22 +80,73 @@ double res_ratio(double num, double den)
 	return num / den;
 }
 
+/* enum res_metric first, in its order; then the ratios of a summary record */
+const struct res_figure res_figures[] = {
+	[RES_METRIC_LAT] = {"lat_us", false},
+	[RES_METRIC_IOPS] = {"iops", true},
+	[RES_METRIC_BW] = {"gbps", true},
+	{"cost_vs_floor", false},
+	{"cost_vs_pci", false},
+	{"notifications_per_io", false},
+	{"messages_per_io", false},
+};
+const size_t res_nfigures = sizeof(res_figures) / sizeof(res_figures[0]);
+
 bool res_metric__higher_better(enum res_metric m)
 {
-	return m != RES_METRIC_LAT;
+	return m < RES_METRIC_COUNT && res_figures[m].higher_better;
 }
 
 const char *res_metric__name(enum res_metric m)
 {
-	switch (m) {
-	case RES_METRIC_LAT:
-		return "lat_us";
-	case RES_METRIC_IOPS:
-		return "iops";
-	case RES_METRIC_BW:
-		return "gbps";
+	return m < RES_METRIC_COUNT ? res_figures[m].name : "?";
+}
+
+/* "lat_us", "iops", "gbps" -> *m; -EINVAL for anything else (a ratio is not a metric) */
+int res_metric__from_name(const char *name, enum res_metric *m)
+{
+	for (int i = 0; name && i < RES_METRIC_COUNT; i++) {
+		if (!strcmp(name, res_figures[i].name)) {
+			*m = (enum res_metric)i;
+			return 0;
+		}
 	}
-	return "?";
+	return -EINVAL;
+}
+
+/* 1 higher is better, 0 lower is better, -EINVAL not a figure with a direction */
+int res_figure__direction(const char *name)
+{
+	for (size_t i = 0; name && i < res_nfigures; i++)
+		if (!strcmp(name, res_figures[i].name))
+			return res_figures[i].higher_better;
+	return -EINVAL;
+}
+
+static const char *const res_transport_order[] = {"null_blk", "veth", "pci", "mmio", "msg"};
+
+#define RES_NTRANSPORTS (int)(sizeof(res_transport_order) / sizeof(res_transport_order[0]))
+
+/* index in the display order; every other transport ranks after them */
+int res_transport__rank(const char *transport)
+{
+	for (int i = 0; i < RES_NTRANSPORTS; i++)
+		if (!strcmp(transport, res_transport_order[i]))
+			return i;
+	return RES_NTRANSPORTS;
+}
+
+int res_transport__cmp(const char *a, const char *b)
+{
+	int d = res_transport__rank(a) - res_transport__rank(b);
+
+	return d ? d : strcmp(a, b);
+}
+
+/* the transport with no transport cost of a scenario: veth for net*, else null_blk */
+const char *res_transport__floor(const char *scenario)
+{
+	return strncmp(scenario, "net", 3) ? "null_blk" : "veth";
 }
 
 /*
@@ -400,4 +451,134 @@ const char *res_json_str(json_t *obj, const char *key, const char *dflt)
 	const char *s = json_string_value(json_object_get(obj, key));
 
 	return s && *s ? s : dflt;
+}
+
+/* the headline metric's value of a sample */
+double res_sample__value(const struct res_sample *s)
+{
+	switch (s->metric) {
+	case RES_METRIC_LAT:
+		return s->lat_us;
+	case RES_METRIC_IOPS:
+		return s->iops;
+	case RES_METRIC_BW:
+		return s->gbps;
+	case RES_METRIC_COUNT:
+		break;
+	}
+	return NAN;
+}
+
+/* the .dat columns (bench/plot/bars.gp documents them); vmsg-report picks bars by these */
+const char *const res_dat_columns[RES_DAT_NCOLS] = {
+	[RES_DAT_TRANSPORT] = "transport",
+	[RES_DAT_MEDIAN] = "median",
+	[RES_DAT_P50_US] = "p50_us",
+	[RES_DAT_P99_US] = "p99_us",
+	[RES_DAT_NOTIFICATIONS_PER_IO] = "notifications_per_io",
+	[RES_DAT_MESSAGES_PER_IO] = "messages_per_io",
+	[RES_DAT_COST_VS_FLOOR] = "cost_vs_floor",
+	[RES_DAT_COST_VS_PCI] = "cost_vs_pci",
+};
+
+/* one row: the transport, then values[1..RES_DAT_NCOLS - 1] (values[0] is not used) */
+int res_dat__write_row(FILE *f, const char *transport, const double *values)
+{
+	if (fprintf(f, "%s", transport) < 0)
+		return -EIO;
+	for (int c = RES_DAT_TRANSPORT + 1; c < RES_DAT_NCOLS; c++)
+		if (fprintf(f, " %g", values[c]) < 0)
+			return -EIO;
+	return fputc('\n', f) == EOF ? -EIO : 0;
+}
+
+void res_table__init(struct res_table *t, size_t ncols, const char *align)
+{
+	*t = (struct res_table){.ncols = ncols, .align = align};
+}
+
+/* append a row of ncols cells (copied; NULL stays NULL); 0 or -ENOMEM */
+int res_table__add(struct res_table *t, const char *const *cells)
+{
+	char **row;
+
+	if (t->nrows == t->cap) {
+		size_t cap = t->cap ? 2 * t->cap : 16;
+		char **nc = realloc(t->cells, cap * t->ncols * sizeof(*nc));
+
+		if (!nc)
+			return -ENOMEM;
+		t->cells = nc;
+		t->cap = cap;
+	}
+	row = t->cells + t->nrows * t->ncols;
+	for (size_t c = 0; c < t->ncols; c++) {
+		row[c] = cells[c] ? strdup(cells[c]) : NULL;
+		if (cells[c] && !row[c]) {
+			while (c--)
+				free(row[c]);
+			return -ENOMEM;
+		}
+	}
+	t->nrows++;
+	return 0;
+}
+
+const char *res_table__cell(const struct res_table *t, size_t row, size_t col)
+{
+	return row < t->nrows && col < t->ncols ? t->cells[row * t->ncols + col] : NULL;
+}
+
+static void res_table__rule(const struct res_table *t, const size_t *w, FILE *out)
+{
+	for (size_t c = 0; c < t->ncols; c++) {
+		if (!t->align) {
+			fputs("|---", out);
+			continue;
+		}
+		fprintf(out, "|%c", t->align[c] == 'r' ? '-' : ':');
+		for (size_t i = 0; i < w[c]; i++)
+			fputc('-', out);
+		fputc(t->align[c] == 'r' ? ':' : '-', out);
+	}
+	fputs("|\n", out);
+}
+
+void res_table__print(const struct res_table *t, FILE *out)
+{
+	size_t *w = calloc(t->ncols ? t->ncols : 1, sizeof(*w));
+
+	if (!w)
+		return;
+	for (size_t r = 0; t->align && r < t->nrows; r++)
+		for (size_t c = 0; c < t->ncols; c++) {
+			const char *s = res_table__cell(t, r, c);
+
+			if (s && strlen(s) > w[c])
+				w[c] = strlen(s);
+		}
+	for (size_t r = 0; r < t->nrows; r++) {
+		for (size_t c = 0; c < t->ncols; c++) {
+			const char *s = res_table__cell(t, r, c);
+
+			if (!s)
+				fputs("| ", out);
+			else
+				fprintf(out, t->align && t->align[c] == 'r' ? "| %*s " : "| %-*s ",
+					(int)w[c], s);
+		}
+		fputs("|\n", out);
+		if (!r)
+			res_table__rule(t, w, out);
+	}
+	free(w);
+}
+
+void res_table__free(struct res_table *t)
+{
+	for (size_t i = 0; i < t->nrows * t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	t->cells = NULL;
+	t->nrows = t->cap = 0;
 }

@@ -10,7 +10,9 @@
  * and messages (msglat) per I/O, and ratios to the floor (null_blk for blk, veth for net) and to
  * virtio-pci measured in the same run. Raw inputs are described in results.h.
  */
+#define _GNU_SOURCE
 #include <dirent.h>
+#include <getopt.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -58,24 +60,6 @@ static struct cell *cell_get(const char *scen, const char *tr)
 		c->kicks[r] = c->msgs[r] = NAN;
 	c->traced_kicks = c->traced_msgs = NAN;
 	return c;
-}
-
-static const char *floor_of(const char *scen)
-{
-	return strncmp(scen, "net", 3) ? "null_blk" : "veth";
-}
-
-static double metric_value(const struct res_sample *s)
-{
-	switch (s->metric) {
-	case RES_METRIC_LAT:
-		return s->lat_us;
-	case RES_METRIC_IOPS:
-		return s->iops;
-	case RES_METRIC_BW:
-		return s->gbps;
-	}
-	return NAN;
 }
 
 static int load_file(const char *raw, const char *name)
@@ -163,11 +147,11 @@ static void reduce(struct cell *c)
 /* How many times worse the headline metric was with the tracers attached (> 1 = slower). */
 static double tracer_cost(const struct cell *c)
 {
-	double t, m = metric_value(&c->med);
+	double t, m = res_sample__value(&c->med);
 
 	if (!c->has_traced)
 		return NAN;
-	t = metric_value(&c->traced);
+	t = res_sample__value(&c->traced);
 	return res_metric__higher_better(c->med.metric) ? res_ratio(m, t) : res_ratio(t, m);
 }
 
@@ -191,8 +175,8 @@ static double cost_ratio(const struct cell *c, const struct cell *ref)
 	if (!ref)
 		return NAN;
 	if (res_metric__higher_better(c->med.metric))
-		return res_ratio(metric_value(&ref->med), metric_value(&c->med));
-	return res_ratio(metric_value(&c->med), metric_value(&ref->med));
+		return res_ratio(res_sample__value(&ref->med), res_sample__value(&c->med));
+	return res_ratio(res_sample__value(&c->med), res_sample__value(&ref->med));
 }
 
 static json_t *load_meta(const char *raw)
@@ -251,38 +235,22 @@ static int write_hist(const char *dir, const struct cell *c)
 	return 0;
 }
 
-/* record order: scenario name, then floor, pci, mmio, msg, others by name */
-static int tr_rank(const char *t)
-{
-	static const char *const order[] = {"null_blk", "veth", "pci", "mmio", "msg"};
-
-	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
-		if (!strcmp(t, order[i]))
-			return (int)i;
-	return 100;
-}
-
+/* record order: scenario name, then transport (res_transport__cmp) */
 static int cmp_cell(const void *a, const void *b)
 {
 	const struct cell *x = a, *y = b;
 	int d = strcmp(x->scen, y->scen);
 
-	if (d)
-		return d;
-	d = tr_rank(x->transport) - tr_rank(y->transport);
-	return d ? d : strcmp(x->transport, y->transport);
+	return d ? d : res_transport__cmp(x->transport, y->transport);
 }
 
-static int summarize(const char *run)
+/* every raw/ file into cells[], sorted, medians taken */
+static int load_run(const char *run, char *raw, size_t rawlen)
 {
-	char raw[1024], path[4200], data[1100];
-	bool first;
-	json_t *top, *recs;
 	struct dirent *de;
 	DIR *d;
-	int ret = 1;
 
-	snprintf(raw, sizeof(raw), "%s/raw", run);
+	snprintf(raw, rawlen, "%s/raw", run);
 	d = opendir(raw);
 	if (!d) {
 		fprintf(stderr, "%s: %s\n", raw, strerror(errno));
@@ -296,7 +264,74 @@ static int summarize(const char *run)
 	for (int i = 0; i < ncells; i++)
 		if (cells[i].nrep)
 			reduce(&cells[i]);
+	return 0;
+}
 
+/* the summary.json record of a cell; fr, pr: its cost against the floor and pci */
+static json_t *record_of(const struct cell *c, double fr, double pr)
+{
+	json_t *r = json_object();
+
+	json_object_set_new(r, "scenario", json_string(c->scen));
+	json_object_set_new(r, "transport", json_string(c->transport));
+	json_object_set_new(r, "reps", json_integer(c->nrep));
+	json_object_set_new(r, "metric", json_string(res_metric__name(c->med.metric)));
+	json_object_set_new(r, "median", jnum(res_sample__value(&c->med)));
+	json_object_set_new(r, "lat_us", jnum(c->med.lat_us));
+	json_object_set_new(r, "p50_us", jnum(c->med.p50_us));
+	json_object_set_new(r, "p99_us", jnum(c->med.p99_us));
+	json_object_set_new(r, "iops", jnum(c->med.iops));
+	json_object_set_new(r, "gbps", jnum(c->med.gbps));
+	json_object_set_new(r, "notifications_per_io", jnum(c->kicks_per_io));
+	json_object_set_new(r, "messages_per_io", jnum(c->msgs_per_io));
+	json_object_set_new(r, "traced_median",
+			    jnum(c->has_traced ? res_sample__value(&c->traced) : NAN));
+	json_object_set_new(r, "tracer_cost", jnum(tracer_cost(c)));
+	json_object_set_new(r, "floor", json_string(res_transport__floor(c->scen)));
+	json_object_set_new(r, "cost_vs_floor", jnum(fr));
+	json_object_set_new(r, "cost_vs_pci", jnum(pr));
+	return r;
+}
+
+/* data/<scen>.dat: one row per transport, appended in record order (cells[i] is c) */
+static int write_dat(const char *data, int i, double fr, double pr)
+{
+	const struct cell *c = &cells[i];
+	double row[RES_DAT_NCOLS] = {
+		[RES_DAT_MEDIAN] = res_sample__value(&c->med),
+		[RES_DAT_P50_US] = c->med.p50_us,
+		[RES_DAT_P99_US] = c->med.p99_us,
+		[RES_DAT_NOTIFICATIONS_PER_IO] = c->kicks_per_io,
+		[RES_DAT_MESSAGES_PER_IO] = c->msgs_per_io,
+		[RES_DAT_COST_VS_FLOOR] = fr,
+		[RES_DAT_COST_VS_PCI] = pr,
+	};
+	char path[4200];
+	bool first = true;
+	FILE *f;
+
+	if (snprintf(path, sizeof(path), "%s/%s.dat", data, c->scen) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	for (int j = 0; j < i; j++)
+		first &= !(cells[j].nrep && !strcmp(cells[j].scen, c->scen));
+	f = fopen(path, first ? "w" : "a");
+	if (!f) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		return -errno;
+	}
+	res_dat__write_row(f, c->transport, row);
+	fclose(f);
+	return write_hist(data, c);
+}
+
+static int summarize(const char *run)
+{
+	char raw[1024], path[4200], data[1100];
+	json_t *top, *recs;
+	int ret = 1;
+
+	if (load_run(run, raw, sizeof(raw)))
+		return 1;
 	snprintf(data, sizeof(data), "%s/data", run);
 	if (mkdir(data, 0755) && errno != EEXIST) {
 		fprintf(stderr, "%s: %s\n", data, strerror(errno));
@@ -308,50 +343,14 @@ static int summarize(const char *run)
 	json_object_set_new(top, "records", recs);
 	for (int i = 0; i < ncells; i++) {
 		const struct cell *c = &cells[i];
-		json_t *r;
-		FILE *f;
 		double fr, pr;
 
 		if (!c->nrep)
 			continue;
-		fr = cost_ratio(c, find(c->scen, floor_of(c->scen)));
+		fr = cost_ratio(c, find(c->scen, res_transport__floor(c->scen)));
 		pr = cost_ratio(c, find(c->scen, "pci"));
-		r = json_object();
-		json_object_set_new(r, "scenario", json_string(c->scen));
-		json_object_set_new(r, "transport", json_string(c->transport));
-		json_object_set_new(r, "reps", json_integer(c->nrep));
-		json_object_set_new(r, "metric", json_string(res_metric__name(c->med.metric)));
-		json_object_set_new(r, "median", jnum(metric_value(&c->med)));
-		json_object_set_new(r, "lat_us", jnum(c->med.lat_us));
-		json_object_set_new(r, "p50_us", jnum(c->med.p50_us));
-		json_object_set_new(r, "p99_us", jnum(c->med.p99_us));
-		json_object_set_new(r, "iops", jnum(c->med.iops));
-		json_object_set_new(r, "gbps", jnum(c->med.gbps));
-		json_object_set_new(r, "notifications_per_io", jnum(c->kicks_per_io));
-		json_object_set_new(r, "messages_per_io", jnum(c->msgs_per_io));
-		json_object_set_new(r, "traced_median",
-				    jnum(c->has_traced ? metric_value(&c->traced) : NAN));
-		json_object_set_new(r, "tracer_cost", jnum(tracer_cost(c)));
-		json_object_set_new(r, "floor", json_string(floor_of(c->scen)));
-		json_object_set_new(r, "cost_vs_floor", jnum(fr));
-		json_object_set_new(r, "cost_vs_pci", jnum(pr));
-		json_array_append_new(recs, r);
-
-		/* data/<scen>.dat: one row per transport, appended in record order */
-		if (snprintf(path, sizeof(path), "%s/%s.dat", data, c->scen) >= (int)sizeof(path))
-			goto cleanup;
-		first = true;
-		for (int j = 0; j < i; j++)
-			first &= !(cells[j].nrep && !strcmp(cells[j].scen, c->scen));
-		f = fopen(path, first ? "w" : "a");
-		if (!f) {
-			fprintf(stderr, "%s: %s\n", path, strerror(errno));
-			goto cleanup;
-		}
-		fprintf(f, "%s %g %g %g %g %g %g %g\n", c->transport, metric_value(&c->med),
-			c->med.p50_us, c->med.p99_us, c->kicks_per_io, c->msgs_per_io, fr, pr);
-		fclose(f);
-		if (write_hist(data, c))
+		json_array_append_new(recs, record_of(c, fr, pr));
+		if (write_dat(data, i, fr, pr))
 			goto cleanup;
 	}
 	snprintf(path, sizeof(path), "%s/summary.json", run);
@@ -424,12 +423,38 @@ static int check(const char *run, const char *want)
 	return bad ? 1 : 0;
 }
 
+static void usage(FILE *f, const char *prog)
+{
+	fprintf(f, "usage: %s RUN_DIR | --check RUN_DIR TRANSPORT[,TRANSPORT...]\n", prog);
+}
+
 int main(int argc, char **argv)
 {
-	if (argc == 2 && argv[1][0] != '-')
-		return summarize(argv[1]);
-	if (argc == 4 && !strcmp(argv[1], "--check"))
-		return check(argv[2], argv[3]);
-	fprintf(stderr, "usage: %s RUN_DIR | --check RUN_DIR TRANSPORT[,TRANSPORT...]\n", argv[0]);
+	static const struct option opts[] = {
+		{"check", no_argument, NULL, 'c'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	bool check_mode = false;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			check_mode = true;
+			break;
+		case 'h':
+			usage(stdout, argv[0]);
+			return 0;
+		default:
+			usage(stderr, argv[0]);
+			return 2;
+		}
+	}
+	if (!check_mode && argc - optind == 1)
+		return summarize(argv[optind]);
+	if (check_mode && argc - optind == 2)
+		return check(argv[optind], argv[optind + 1]);
+	usage(stderr, argv[0]);
 	return 2;
 }

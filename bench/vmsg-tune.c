@@ -9,6 +9,8 @@
  * its ratio to the reference, messages per I/O, and the cost against the floor and virtio-pci
  * measured in the same boot.
  */
+#define _GNU_SOURCE
+#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,80 +90,134 @@ static int load(struct run *r, const char *dir)
 	return 0;
 }
 
-static void cell(double v, double ref, bool ratio)
+/* one cell: the figure, and its ratio to the reference run's */
+static void cell(char *buf, size_t len, double v, double ref, bool ratio)
 {
+	int n;
+
 	if (isnan(v)) {
-		printf(" - |");
+		snprintf(buf, len, "-");
 		return;
 	}
-	printf(" %.4g", v);
-	if (ratio && !isnan(ref) && ref != 0)
-		printf(" (%.2fx)", v / ref);
-	printf(" |");
+	n = snprintf(buf, len, "%.4g", v);
+	if (ratio && !isnan(ref) && ref != 0 && n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, " (%.2fx)", v / ref);
 }
 
 /* One table: rows = runs, columns = scenarios, figure @key of the msg transport. */
 static void table(const char *title, const char *note, struct run *runs, size_t n, const char *key,
 		  bool ratio)
 {
-	size_t i, s;
+	const char *row[MAX_SCEN + 1];
+	char cells[MAX_SCEN][64];
+	struct res_table t;
 
-	printf("\n### %s\n\n%s\n\n| variant |", title, note);
-	for (s = 0; s < nscen; s++)
-		printf(" %s |", scen[s]);
-	printf("\n|---|");
-	for (s = 0; s < nscen; s++)
-		printf("---|");
-	printf("\n");
-	for (i = 0; i < n; i++) {
-		printf("| %s |", runs[i].name);
-		for (s = 0; s < nscen; s++)
-			cell(fig(runs[i].sum, scen[s], "msg", key),
+	res_table__init(&t, nscen + 1, NULL);
+	row[0] = "variant";
+	for (size_t s = 0; s < nscen; s++)
+		row[s + 1] = scen[s];
+	res_table__add(&t, row);
+	for (size_t i = 0; i < n; i++) {
+		row[0] = runs[i].name;
+		for (size_t s = 0; s < nscen; s++) {
+			cell(cells[s], sizeof(cells[s]), fig(runs[i].sum, scen[s], "msg", key),
 			     fig(runs[0].sum, scen[s], "msg", key), ratio);
-		printf("\n");
+			row[s + 1] = cells[s];
+		}
+		res_table__add(&t, row);
 	}
+	printf("\n### %s\n\n%s\n\n", title, note);
+	res_table__print(&t, stdout);
+	res_table__free(&t);
 }
 
-int main(int argc, char **argv)
+/* scenarios in the order of the first run that has them */
+static void collect_scenarios(struct run *runs, size_t n)
 {
-	struct run runs[MAX_RUNS] = {0};
-	size_t n = 0, i, s, j;
+	size_t j;
 	json_t *r;
 
-	if (argc < 2 || argc - 1 > MAX_RUNS) {
-		fprintf(stderr, "usage: %s RUN_DIR... (1..%d; the first is the reference)\n",
-			argv[0], MAX_RUNS);
-		return 2;
-	}
-	for (i = 1; i < (size_t)argc; i++) {
-		if (load(&runs[n], argv[i]))
-			return 2;
-		n++;
-	}
-	/* scenarios in the order of the first run that has them */
-	for (i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		json_array_foreach(json_object_get(runs[i].sum, "records"), j, r) {
 			const char *sc = json_string_value(json_object_get(r, "scenario"));
 			bool seen = false;
 
-			for (s = 0; sc && s < nscen; s++)
+			for (size_t s = 0; sc && s < nscen; s++)
 				seen |= !strcmp(scen[s], sc);
 			if (sc && !seen && nscen < MAX_SCEN)
 				scen[nscen++] = sc;
 		}
 	}
+}
 
+/* "lat_us lower is better, iops / gbps higher is better", from res_figures[] */
+static void print_directions(void)
+{
+	for (int hb = 0; hb < 2; hb++) {
+		const char *sep = "";
+
+		for (int m = 0; m < RES_METRIC_COUNT; m++) {
+			if (res_metric__higher_better((enum res_metric)m) != hb)
+				continue;
+			printf("%s%s", sep, res_metric__name((enum res_metric)m));
+			sep = " / ";
+		}
+		printf(hb ? " higher is better" : " lower is better, ");
+	}
+}
+
+static void print_variants(struct run *runs, size_t n)
+{
+	struct res_table t;
+
+	res_table__init(&t, 3, NULL);
+	res_table__add(&t, (const char *const[]){"variant", "what", "virtio_msg_loop parameters"});
+	for (size_t i = 0; i < n; i++) {
+		char params[300];
+
+		snprintf(params, sizeof(params), "`%s`", runs[i].params);
+		res_table__add(&t, (const char *const[]){runs[i].name, runs[i].desc, params});
+	}
 	printf("## Hot-path knobs (virtio-msg loop)\n\n");
 	printf("One boot per variant, same build; mode %s. Ratios in brackets are against `%s`.\n\n",
 	       res_json_str(json_object_get(runs[0].sum, "meta"), "MODE", "?"), runs[0].name);
-	printf("| variant | what | virtio_msg_loop parameters |\n|---|---|---|\n");
-	for (i = 0; i < n; i++)
-		printf("| %s | %s | `%s` |\n", runs[i].name, runs[i].desc, runs[i].params);
+	res_table__print(&t, stdout);
+	res_table__free(&t);
 	printf("\nHeadline metric per scenario:");
-	for (s = 0; s < nscen; s++)
+	for (size_t s = 0; s < nscen; s++)
 		printf(" %s = %s;", scen[s], metric_of(runs[0].sum, scen[s]));
-	printf(" (lat_us lower is better, iops / gbps higher is better)\n");
+	printf(" (");
+	print_directions();
+	printf(")\n");
+}
 
+static void usage(FILE *f, const char *prog)
+{
+	fprintf(f, "usage: %s RUN_DIR... (1..%d; the first is the reference)\n", prog, MAX_RUNS);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {0}};
+	struct run runs[MAX_RUNS] = {0};
+	size_t n = 0;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		usage(c == 'h' ? stdout : stderr, argv[0]);
+		return c == 'h' ? 0 : 2;
+	}
+	if (argc - optind < 1 || argc - optind > MAX_RUNS) {
+		usage(stderr, argv[0]);
+		return 2;
+	}
+	for (int i = optind; i < argc; i++) {
+		if (load(&runs[n], argv[i]))
+			return 2;
+		n++;
+	}
+	collect_scenarios(runs, n);
+	print_variants(runs, n);
 	table("Headline metric", "Median over the repetitions.", runs, n, "median", true);
 	table("Messages per I/O", "virtio-msg messages (msglat) per I/O or per round trip.", runs,
 	      n, "messages_per_io", false);
@@ -171,7 +227,7 @@ int main(int argc, char **argv)
 	table("Cost against virtio-pci",
 	      "Times slower than virtio-pci in the same boot (where the variant ran pci).", runs, n,
 	      "cost_vs_pci", false);
-	for (i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++)
 		json_decref(runs[i].sum);
 	return 0;
 }

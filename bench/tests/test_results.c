@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * test_results.c - cmocka tests of bench/results.c: summary maths, parsers of the tools' JSON
- * (fed with output recorded on the build host: data/fio-randread.json from fio on a tmpfs file,
+ * test_results.c - cmocka tests of bench/results.c: summary maths, parsers of the tools' JSON (fed
+ * with output recorded on the build host: data/fio-randread.json from fio on a tmpfs file,
  * data/iperf3-stream.json from iperf3 over 127.0.0.1, data/rr.json from bench/rr over
  * 127.0.0.1), file naming and the scenario files themselves. Run from bench/tests.
  */
@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -327,15 +328,113 @@ static void test_scenario_files(void **state)
 	assert_true(n >= 5);
 }
 
+/* the direction table: metrics by enum and by name, ratios lower-is-better, others unknown */
+static void test_directions(void **state)
+{
+	enum res_metric m = RES_METRIC_COUNT;
+
+	(void)state;
+	assert_int_equal(res_metric__from_name("iops", &m), 0);
+	assert_int_equal(m, RES_METRIC_IOPS);
+	assert_int_equal(res_metric__from_name("lat_us", &m), 0);
+	assert_int_equal(m, RES_METRIC_LAT);
+	assert_int_equal(res_metric__from_name("cost_vs_floor", &m), -EINVAL);
+	assert_int_equal(res_metric__from_name(NULL, &m), -EINVAL);
+	assert_int_equal(res_figure__direction("gbps"), 1);
+	assert_int_equal(res_figure__direction("lat_us"), 0);
+	assert_int_equal(res_figure__direction("messages_per_io"), 0);
+	assert_int_equal(res_figure__direction("cost_vs_pci"), 0);
+	assert_int_equal(res_figure__direction("median"), -EINVAL);
+	for (int i = 0; i < RES_METRIC_COUNT; i++)
+		assert_string_equal(res_metric__name((enum res_metric)i), res_figures[i].name);
+	assert_string_equal(res_metric__name(RES_METRIC_COUNT), "?");
+}
+
+static void test_transport_order(void **state)
+{
+	(void)state;
+	assert_true(res_transport__cmp("null_blk", "pci") < 0);
+	assert_true(res_transport__cmp("veth", "pci") < 0);
+	assert_true(res_transport__cmp("mmio", "msg") < 0);
+	assert_true(res_transport__cmp("msg", "aaa") < 0); /* the known ones first */
+	assert_true(res_transport__cmp("zzz", "aaa") > 0); /* others by name */
+	assert_int_equal(res_transport__cmp("pci", "pci"), 0);
+	assert_string_equal(res_transport__floor("net-tcp-rr"), "veth");
+	assert_string_equal(res_transport__floor("blk-randread-4k-qd1"), "null_blk");
+}
+
+/* the table printed to a string */
+static char *print_table(const struct res_table *t)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	res_table__print(t, f);
+	fclose(f);
+	return buf;
+}
+
+static void test_table(void **state)
+{
+	struct res_table t;
+	char *out;
+
+	(void)state;
+	res_table__init(&t, 2, NULL);
+	assert_int_equal(res_table__add(&t, (const char *const[]){NULL, NULL}), 0);
+	assert_int_equal(res_table__add(&t, (const char *const[]){"mode", "tcg"}), 0);
+	assert_int_equal(res_table__add(&t, (const char *const[]){"desc", ""}), 0);
+	out = print_table(&t);
+	assert_string_equal(out, "| | |\n|---|---|\n| mode | tcg |\n| desc |  |\n");
+	free(out);
+	res_table__free(&t);
+
+	res_table__init(&t, 3, "lrl");
+	for (int i = 0; i < 40; i++) /* past the first allocation */
+		assert_int_equal(res_table__add(&t, (const char *const[]){"figure", "n", "v"}), 0);
+	assert_int_equal(res_table__add(&t, (const char *const[]){"a", "12345", "ok"}), 0);
+	assert_string_equal(res_table__cell(&t, 40, 1), "12345");
+	assert_null(res_table__cell(&t, 41, 0));
+	out = print_table(&t);
+	assert_true(!strncmp(out, "| figure |     n | v  |\n|:-------|------:|:---|\n", 46));
+	assert_non_null(strstr(out, "| a      | 12345 | ok |\n"));
+	free(out);
+	res_table__free(&t);
+}
+
+static void test_dat_row(void **state)
+{
+	double v[RES_DAT_NCOLS] = {0, 40, 38.5, 90, NAN, 2, 2.5, 1.25};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	(void)state;
+	assert_non_null(f);
+	assert_int_equal(res_dat__write_row(f, "msg", v), 0);
+	fclose(f);
+	assert_string_equal(buf, "msg 40 38.5 90 nan 2 2.5 1.25\n");
+	free(buf);
+	assert_string_equal(res_dat_columns[RES_DAT_TRANSPORT], "transport");
+	assert_string_equal(res_dat_columns[RES_DAT_COST_VS_FLOOR], "cost_vs_floor");
+	/* the .dat columns that are record fields keep the record's name */
+	for (int c = RES_DAT_NOTIFICATIONS_PER_IO; c < RES_DAT_NCOLS; c++)
+		assert_int_equal(res_figure__direction(res_dat_columns[c]), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_median),	  cmocka_unit_test(test_percentile),
-		cmocka_unit_test(test_ratio),	  cmocka_unit_test(test_parse_name),
-		cmocka_unit_test(test_fio),	  cmocka_unit_test(test_iperf3),
-		cmocka_unit_test(test_rr),	  cmocka_unit_test(test_unknown),
-		cmocka_unit_test(test_bpf_count), cmocka_unit_test(test_kv),
-		cmocka_unit_test(test_size),	  cmocka_unit_test(test_scenario_files),
+		cmocka_unit_test(test_median),	   cmocka_unit_test(test_percentile),
+		cmocka_unit_test(test_ratio),	   cmocka_unit_test(test_parse_name),
+		cmocka_unit_test(test_fio),	   cmocka_unit_test(test_iperf3),
+		cmocka_unit_test(test_rr),	   cmocka_unit_test(test_unknown),
+		cmocka_unit_test(test_bpf_count),  cmocka_unit_test(test_kv),
+		cmocka_unit_test(test_size),	   cmocka_unit_test(test_scenario_files),
+		cmocka_unit_test(test_directions), cmocka_unit_test(test_transport_order),
+		cmocka_unit_test(test_table),	   cmocka_unit_test(test_dat_row),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
