@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * results.h - the bench results library: parsing, maths, direction and order tables, .dat
- * columns and markdown tables, shared by vmsg-summary, vmsg-report, vmsg-tune and the unit tests.
+ * columns and markdown tables (the gate, on top of it: gate.h),
+ * shared by vmsg-summary, vmsg-report, vmsg-tune, vmsg-gate and the unit tests.
  *
  * Raw results live in results/<run-id>/raw/ as <scenario>__<transport>__r<N>.json (fio
  * --output-format=json, iperf3 -J or rr output, verbatim) with optional side files
