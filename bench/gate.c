@@ -385,11 +385,18 @@ static void gate_pct(char *buf, size_t len, double x, bool sign)
 
 /* load SUMMARY files and their figures; sets[] has one entry per path */
 static int gate_load_summaries(char **paths, size_t n, const char *transports,
-			       struct gate_figs *sets, json_t **tops)
+			       struct gate_figs **sets, json_t ***tops)
 {
+	*sets = calloc(n, sizeof(**sets));
+	*tops = calloc(n, sizeof(**tops));
+	if (!*sets || !*tops) {
+		fprintf(stderr, "out of memory\n");
+		return GATE_EINPUT;
+	}
 	for (size_t i = 0; i < n; i++) {
-		tops[i] = gate_load(paths[i]);
-		if (!tops[i] || gate_figs__from_summary(&sets[i], tops[i], paths[i], transports))
+		(*tops)[i] = gate_load(paths[i]);
+		if (!(*tops)[i] ||
+		    gate_figs__from_summary(&(*sets)[i], (*tops)[i], paths[i], transports))
 			return GATE_EINPUT;
 	}
 	return 0;
@@ -397,7 +404,7 @@ static int gate_load_summaries(char **paths, size_t n, const char *transports,
 
 static void gate_free_summaries(size_t n, struct gate_figs *sets, json_t **tops)
 {
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; sets && tops && i < n; i++) {
 		gate_figs__free(&sets[i]);
 		json_decref(tops[i]);
 	}
@@ -422,18 +429,14 @@ static void gate_warn_modes(json_t **tops, char **paths, size_t n, FILE *out)
 
 int gate_noise(char **paths, size_t n, const char *transports, FILE *out)
 {
-	struct gate_figs *sets = calloc(n, sizeof(*sets)), all = {0};
-	json_t **tops = calloc(n, sizeof(*tops));
+	struct gate_figs *sets = NULL, all = {0};
+	json_t **tops = NULL;
 	struct res_table t = {.ncols = 5, .align = "lrrrr"};
 	const char *worst_key = NULL;
 	double worst = -1;
 	int ret = GATE_EINPUT;
 
-	if (!sets || !tops) {
-		fprintf(stderr, "out of memory\n");
-		goto out;
-	}
-	if (gate_load_summaries(paths, n, transports, sets, tops))
+	if (gate_load_summaries(paths, n, transports, &sets, &tops))
 		goto out;
 	/* union of the figures, in order of first appearance */
 	for (size_t i = 0; i < n; i++)
@@ -518,8 +521,8 @@ static json_t *gate_make_baseline(json_t *sum, const struct gate_figs *figs,
 int gate_update(const char *bpath, char **paths, size_t n, const char *transports,
 		double min_effect, FILE *out)
 {
-	struct gate_figs *sets = calloc(n, sizeof(*sets));
-	json_t **tops = calloc(n, sizeof(*tops)), *base = NULL;
+	struct gate_figs *sets = NULL;
+	json_t **tops = NULL, *base = NULL;
 	struct res_table t = {.ncols = 4, .align = "lrrr"};
 	size_t nnoise = n - 1;
 	char updated[32], tmp[4200];
@@ -527,11 +530,7 @@ int gate_update(const char *bpath, char **paths, size_t n, const char *transport
 	struct tm tm;
 	int ret = GATE_EINPUT;
 
-	if (!sets || !tops) {
-		fprintf(stderr, "out of memory\n");
-		goto out;
-	}
-	if (gate_load_summaries(paths, n, transports, sets, tops))
+	if (gate_load_summaries(paths, n, transports, &sets, &tops))
 		goto out;
 	if (gate_check_transports(transports, &sets[0], paths[0]))
 		goto out;
