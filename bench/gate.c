@@ -573,6 +573,37 @@ out:
 }
 
 /* compare; prints the table and the verdict line. 0 pass, 1 fail, 2 input error */
+/* the verdict on one baseline figure b against s (NULL: the summary lacks it) */
+static const char *gate_verdict(const struct gate_fig *b, const struct gate_fig *s, double *by)
+{
+	if (!s)
+		return "missing";
+	*by = gate_worse_by(b, s->value);
+	if (*by > b->threshold + GATE_EPS)
+		return "REGRESSED";
+	if (*by < -(b->threshold + GATE_EPS))
+		return "improved";
+	return "ok";
+}
+
+/* "gate: FAIL (...)": the figures of the verdict table t that regressed or are missing */
+static void gate_print_fail(const struct res_table *t, size_t nbad, size_t n, FILE *out)
+{
+	const char *sep = "";
+
+	fprintf(out, "gate: FAIL (%zu of %zu figures regressed: ", nbad, n);
+	for (size_t r = 1; r < t->nrows; r++) {
+		const char *v = res_table__cell(t, r, 5);
+
+		if (!strcmp(v, "REGRESSED") || !strcmp(v, "missing")) {
+			fprintf(out, "%s%s%s", sep, res_table__cell(t, r, 0),
+				strcmp(v, "missing") ? "" : " (missing)");
+			sep = ", ";
+		}
+	}
+	fprintf(out, ")\n");
+}
+
 static int gate_compare(json_t *base, const char *bpath, json_t *sum, const char *spath,
 			const char *transports, FILE *out)
 {
@@ -599,30 +630,21 @@ static int gate_compare(json_t *base, const char *bpath, json_t *sum, const char
 	for (size_t i = 0; i < bf.n; i++) {
 		const struct gate_fig *b = &bf.v[i], *s = gate_figs__find(&sf, b->key);
 		char bv[32], nv[32] = "-", ch[32] = "-", th[32];
-		const char *verdict = "missing";
+		double by = -INFINITY;
+		const char *verdict = gate_verdict(b, s, &by);
 
 		snprintf(bv, sizeof(bv), "%g", b->value);
 		gate_pct(th, sizeof(th), b->threshold, false);
 		if (s) {
-			double by = gate_worse_by(b, s->value);
-
 			snprintf(nv, sizeof(nv), "%g", s->value);
 			gate_pct(ch, sizeof(ch), gate_change(b->value, s->value), true);
-			if (by > b->threshold + GATE_EPS) {
-				verdict = "REGRESSED";
-			} else if (by < -(b->threshold + GATE_EPS)) {
-				verdict = "improved";
-				nimproved++;
-			} else {
-				verdict = "ok";
-			}
 			if (by > worst_by) {
 				worst_by = by;
 				worst = b;
 			}
 		}
-		if (strcmp(verdict, "ok") && strcmp(verdict, "improved"))
-			nbad++;
+		nimproved += !strcmp(verdict, "improved");
+		nbad += strcmp(verdict, "ok") && strcmp(verdict, "improved");
 		if (res_table__add(&t, (const char *const[]){b->key, bv, nv, ch, th, verdict})) {
 			fprintf(stderr, "out of memory\n");
 			goto out;
@@ -643,19 +665,7 @@ static int gate_compare(json_t *base, const char *bpath, json_t *sum, const char
 			worst->key);
 		ret = GATE_PASS;
 	} else {
-		const char *sep = "";
-
-		fprintf(out, "gate: FAIL (%zu of %zu figures regressed: ", nbad, bf.n);
-		for (size_t r = 1; r < t.nrows; r++) {
-			const char *v = res_table__cell(&t, r, 5);
-
-			if (!strcmp(v, "REGRESSED") || !strcmp(v, "missing")) {
-				fprintf(out, "%s%s%s", sep, res_table__cell(&t, r, 0),
-					strcmp(v, "missing") ? "" : " (missing)");
-				sep = ", ";
-			}
-		}
-		fprintf(out, ")\n");
+		gate_print_fail(&t, nbad, bf.n, out);
 		ret = GATE_FAIL;
 	}
 out:
