@@ -4,6 +4,7 @@
  *
  *   rr -s [-B ADDR] [-p PORT]                       serve (one client, then exit)
  *   rr -c ADDR [-p PORT] [-n COUNT] [-l SIZE] [-t SECONDS]   measure, print JSON on stdout
+ * Long forms: --server, --bind, --client, --port, --count, --size, --time, --help.
  *
  * iperf3 has no request/response mode (--bidir with a small -l still streams), and busybox ping
  * measures ICMP in the kernel rather than a socket round trip through both stacks. So this tool
@@ -190,18 +191,30 @@ cleanup:
 static void usage(const char *p)
 {
 	fprintf(stderr,
-		"usage: %s -s [-B ADDR] [-p PORT] [-l SIZE]\n"
-		"       %s -c ADDR [-p PORT] [-n COUNT] [-l SIZE] [-t SECONDS]\n",
+		"usage: %s -s|--server [-B|--bind ADDR] [-p|--port PORT] [-l|--size SIZE]\n"
+		"       %s -c|--client ADDR [-p|--port PORT] [-n|--count COUNT] [-l|--size SIZE]"
+		" [-t|--time SECONDS]\n",
 		p, p);
 }
 
 int main(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{"server", no_argument, NULL, 's'},
+		{"bind", required_argument, NULL, 'B'},
+		{"client", required_argument, NULL, 'c'},
+		{"port", required_argument, NULL, 'p'},
+		{"count", required_argument, NULL, 'n'},
+		{"size", required_argument, NULL, 'l'},
+		{"time", required_argument, NULL, 't'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
 	const char *addr = "0.0.0.0", *server = NULL;
 	long port = RR_DEFAULT_PORT, count = RR_DEFAULT_COUNT, size = 64, secs = 10;
 	int c, srv = 0;
 
-	while ((c = getopt(argc, argv, "sB:c:p:n:l:t:h")) != -1) {
+	while ((c = getopt_long(argc, argv, "sB:c:p:n:l:t:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			srv = 1;

@@ -2,8 +2,8 @@
 /*
  * vmsg-report - results/<run-id>/summary.json -> report.md + plots/NAME.png.
  *
- *   vmsg-report RUN_DIR [PLOT_DIR]       PLOT_DIR defaults to bench/plot next to this binary's
- *                                        source; it must hold bars.gp and pct.gp
+ *   vmsg-report RUN_DIR [PLOT_DIR]       PLOT_DIR (default bench/plot, relative to the current
+ *                                        directory) must hold bars.gp and pct.gp
  *
  * The report leads with ratios measured in the same run (cost relative to the floor and to
  * virtio-pci), because an absolute TCG time says more about the emulator than the transport.
@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -22,7 +23,7 @@
 
 #include <jansson.h>
 
-#include "vmsg.h"
+#include "results.h"
 
 extern char **environ;
 
@@ -42,6 +43,17 @@ static int gnuplot(char *const argv[])
 	return 0;
 }
 
+#define MAX_SCEN 64
+#define MAX_TR 16
+#define PATH_LEN 1200
+
+struct report {
+	const char *run;
+	char plots[1100], bars_gp[PATH_LEN], pct_gp[PATH_LEN];
+	json_t *top, *recs, *meta;
+	FILE *f;
+};
+
 static void fmt(char *buf, size_t n, json_t *v, const char *f)
 {
 	if (json_is_number(v))
@@ -57,7 +69,7 @@ static size_t scenarios(json_t *recs, const char **out, size_t max)
 	json_t *r;
 
 	json_array_foreach(recs, i, r) {
-		const char *s = vmsg_str(r, "scenario", "?");
+		const char *s = res_json_str(r, "scenario", "?");
 		size_t j;
 
 		for (j = 0; j < n && strcmp(out[j], s); j++)
@@ -68,60 +80,42 @@ static size_t scenarios(json_t *recs, const char **out, size_t max)
 	return n;
 }
 
-#define MAX_SCEN 64
-#define MAX_TR 16
-
-int main(int argc, char **argv)
+static bool is_emulated(json_t *meta)
 {
-	char path[1200], plots[1100], gp[2][1200], dat[1200], png[1200], title[200];
-	const char *scen[MAX_SCEN], *plotdir;
-	json_t *top = NULL, *recs, *meta, *r;
-	json_error_t jerr;
-	size_t ns, i;
-	FILE *f = NULL;
-	int ret = 1;
+	const char *mode = res_json_str(meta, "MODE", "");
 
-	if (argc < 2 || argc > 3) {
-		fprintf(stderr, "usage: %s RUN_DIR [PLOT_DIR]\n", argv[0]);
-		return 2;
-	}
-	plotdir = argc == 3 ? argv[2] : "bench/plot";
-	snprintf(gp[0], sizeof(gp[0]), "%s/bars.gp", plotdir);
-	snprintf(gp[1], sizeof(gp[1]), "%s/pct.gp", plotdir);
-	snprintf(path, sizeof(path), "%s/summary.json", argv[1]);
-	top = json_load_file(path, 0, &jerr);
-	if (!top) {
-		fprintf(stderr, "%s:%d: %s\n", path, jerr.line, jerr.text);
-		return 1;
-	}
-	recs = json_object_get(top, "records");
-	meta = json_object_get(top, "meta");
-	snprintf(plots, sizeof(plots), "%s/plots", argv[1]);
-	if (mkdir(plots, 0755) && errno != EEXIST) {
-		fprintf(stderr, "%s: %s\n", plots, strerror(errno));
-		goto cleanup;
-	}
-	snprintf(path, sizeof(path), "%s/report.md", argv[1]);
-	f = fopen(path, "w");
-	if (!f) {
-		fprintf(stderr, "%s: %s\n", path, strerror(errno));
-		goto cleanup;
-	}
-	fprintf(f, "# virtio-msg bench %s\n\n", vmsg_str(meta, "RUN_ID", ""));
-	fprintf(f, "| | |\n|---|---|\n");
-	fprintf(f, "| mode | %s |\n| QEMU | %s |\n| kernel | %s |\n| date | %s |\n",
-		vmsg_str(meta, "MODE", "?"), vmsg_str(meta, "QEMU", "n/a"),
-		vmsg_str(meta, "KERNEL", "?"), vmsg_str(meta, "DATE", "?"));
-	fprintf(f, "| repetitions x runtime | %s x %s s (medians reported) |\n",
-		vmsg_str(meta, "REPS", "?"), vmsg_str(meta, "RUNTIME", "?"));
-	fprintf(f, "| vCPUs | %s |\n| scenarios | %s |\n", vmsg_str(meta, "NCPU", "?"),
-		vmsg_str(meta, "SCENARIOS", "?"));
-	fprintf(f, "| virtio_msg_loop parameters | `%s` |\n| bpf tools | %s |\n\n",
-		vmsg_str(meta, "LOOP_PARAMS", "?"),
-		!strcmp(vmsg_str(meta, "TRACE", "1"), "0") ? "off"
-							   : "one traced repetition per cell");
+	return strstr(mode, "tcg") || strstr(mode, "icount");
+}
+
+/* the title, the run's parameters and how to read the rest */
+static void write_header(FILE *f, json_t *meta)
+{
+	struct res_table t;
+	char reps[200], loop[300];
+
+	res_table__init(&t, 2, NULL);
+	snprintf(reps, sizeof(reps), "%s x %s s (medians reported)",
+		 res_json_str(meta, "REPS", "?"), res_json_str(meta, "RUNTIME", "?"));
+	snprintf(loop, sizeof(loop), "`%s`", res_json_str(meta, "LOOP_PARAMS", "?"));
+	res_table__add(&t, (const char *const[]){NULL, NULL});
+	res_table__add(&t, (const char *const[]){"mode", res_json_str(meta, "MODE", "?")});
+	res_table__add(&t, (const char *const[]){"QEMU", res_json_str(meta, "QEMU", "n/a")});
+	res_table__add(&t, (const char *const[]){"kernel", res_json_str(meta, "KERNEL", "?")});
+	res_table__add(&t, (const char *const[]){"date", res_json_str(meta, "DATE", "?")});
+	res_table__add(&t, (const char *const[]){"repetitions x runtime", reps});
+	res_table__add(&t, (const char *const[]){"vCPUs", res_json_str(meta, "NCPU", "?")});
+	res_table__add(&t,
+		       (const char *const[]){"scenarios", res_json_str(meta, "SCENARIOS", "?")});
+	res_table__add(&t, (const char *const[]){"virtio_msg_loop parameters", loop});
+	res_table__add(&t, (const char *const[]){"bpf tools",
+						 !strcmp(res_json_str(meta, "TRACE", "1"), "0")
+							 ? "off"
+							 : "one traced repetition per cell"});
+	fprintf(f, "# virtio-msg bench %s\n\n", res_json_str(meta, "RUN_ID", ""));
+	res_table__print(&t, f);
+	res_table__free(&t);
 	fprintf(f,
-		"Contenders, all in one guest: blk `null_blk` (the block layer with no transport: "
+		"\nContenders, all in one guest: blk `null_blk` (the block layer with no transport: "
 		"the floor), virtio-blk-pci and virtio-blk-device (mmio) from QEMU on a `null-co` "
 		"node with `read-zeroes=on` (no host I/O and no host page cache: what remains is "
 		"the transport and QEMU's device model; a tmpfs file would add host copies), and the "
@@ -135,120 +129,233 @@ int main(int argc, char **argv)
 		"for net) the transport is on the scenario's headline metric (latency: ratio of "
 		"times; IOPS / bandwidth: inverse ratio); `cost vs pci` the same against "
 		"virtio-pci. 1.00 = equal, > 1 = slower.%s\n\n",
-		strstr(vmsg_str(meta, "MODE", ""), "tcg") ||
-				strstr(vmsg_str(meta, "MODE", ""), "icount")
-			? " Absolute numbers below are emulated (TCG) time: compare them only "
-			  "with each other."
-			: "");
-	fprintf(f, "## Ratios\n\n| scenario | transport | metric | cost vs floor | cost vs pci | "
-		   "notifications/IO | messages/IO | tracer cost |\n"
-		   "|---|---|---|---|---|---|---|---|\n");
+		is_emulated(meta) ? " Absolute numbers below are emulated (TCG) time: compare them "
+				    "only with each other."
+				  : "");
+}
+
+static void write_ratios(FILE *f, json_t *recs)
+{
+	struct res_table t;
+	size_t i;
+	json_t *r;
+
+	res_table__init(&t, 8, NULL);
+	res_table__add(&t, (const char *const[]){"scenario", "transport", "metric", "cost vs floor",
+						 "cost vs pci", "notifications/IO", "messages/IO",
+						 "tracer cost"});
 	json_array_foreach(recs, i, r) {
-		char a[32], b[32], c[32], d[32], t[32];
+		char a[32], b[32], c[32], d[32], tc[32];
 
 		fmt(a, sizeof(a), json_object_get(r, "cost_vs_floor"), "%.2f");
 		fmt(b, sizeof(b), json_object_get(r, "cost_vs_pci"), "%.2f");
 		fmt(c, sizeof(c), json_object_get(r, "notifications_per_io"), "%.3f");
 		fmt(d, sizeof(d), json_object_get(r, "messages_per_io"), "%.3f");
-		fmt(t, sizeof(t), json_object_get(r, "tracer_cost"), "%.2f");
-		fprintf(f, "| %s | %s | %s | %s | %s | %s | %s | %s |\n",
-			vmsg_str(r, "scenario", "?"), vmsg_str(r, "transport", "?"),
-			vmsg_str(r, "metric", "?"), a, b, c, d, t);
+		fmt(tc, sizeof(tc), json_object_get(r, "tracer_cost"), "%.2f");
+		res_table__add(&t, (const char *const[]){res_json_str(r, "scenario", "?"),
+							 res_json_str(r, "transport", "?"),
+							 res_json_str(r, "metric", "?"), a, b, c, d,
+							 tc});
 	}
+	fprintf(f, "## Ratios\n\n");
+	res_table__print(&t, f);
+	res_table__free(&t);
 	fprintf(f,
 		"\nNotifications (kicklat) and messages (msglat) per I/O come from one extra "
 		"repetition per cell run with both bpf tools attached; the timed repetitions run "
 		"without them. `tracer cost`: that repetition's headline metric against the "
 		"untraced median (1.00 = no overhead).\n");
-	fprintf(f, "\n## Medians\n\n| scenario | transport | reps | median | lat us | p50 us | "
-		   "p99 us | IOPS | Gbit/s |\n|---|---|---|---|---|---|---|---|---|\n");
-	json_array_foreach(recs, i, r) {
-		char m[32], l[32], p5[32], p9[32], io[32], g[32];
+}
 
+static void write_medians(FILE *f, json_t *recs)
+{
+	struct res_table t;
+	size_t i;
+	json_t *r;
+
+	res_table__init(&t, 9, NULL);
+	res_table__add(&t, (const char *const[]){"scenario", "transport", "reps", "median",
+						 "lat us", "p50 us", "p99 us", "IOPS", "Gbit/s"});
+	json_array_foreach(recs, i, r) {
+		char reps[32], m[32], med[100], l[32], p5[32], p9[32], io[32], g[32];
+
+		snprintf(reps, sizeof(reps), "%lld",
+			 (long long)json_integer_value(json_object_get(r, "reps")));
 		fmt(m, sizeof(m), json_object_get(r, "median"), "%.4g");
+		snprintf(med, sizeof(med), "%s %s", m, res_json_str(r, "metric", ""));
 		fmt(l, sizeof(l), json_object_get(r, "lat_us"), "%.2f");
 		fmt(p5, sizeof(p5), json_object_get(r, "p50_us"), "%.2f");
 		fmt(p9, sizeof(p9), json_object_get(r, "p99_us"), "%.2f");
 		fmt(io, sizeof(io), json_object_get(r, "iops"), "%.0f");
 		fmt(g, sizeof(g), json_object_get(r, "gbps"), "%.3f");
-		fprintf(f, "| %s | %s | %lld | %s %s | %s | %s | %s | %s | %s |\n",
-			vmsg_str(r, "scenario", "?"), vmsg_str(r, "transport", "?"),
-			(long long)json_integer_value(json_object_get(r, "reps")), m,
-			vmsg_str(r, "metric", ""), l, p5, p9, io, g);
+		res_table__add(&t, (const char *const[]){res_json_str(r, "scenario", "?"),
+							 res_json_str(r, "transport", "?"), reps,
+							 med, l, p5, p9, io, g});
 	}
-	fprintf(f, "\n## Plots\n\n");
-	ns = scenarios(recs, scen, MAX_SCEN);
+	fprintf(f, "\n## Medians\n\n");
+	res_table__print(&t, f);
+	res_table__free(&t);
+}
+
+/* does any record of scen hold a number in key? (gnuplot refuses a plot with no point) */
+static bool has_number(json_t *recs, const char *scen, const char *key)
+{
+	size_t i;
+	json_t *r;
+
+	json_array_foreach(recs, i, r)
+		if (!strcmp(res_json_str(r, "scenario", ""), scen) &&
+		    json_is_number(json_object_get(r, key)))
+			return true;
+	return false;
+}
+
+/* the bar charts of one scenario, one per .dat column below */
+static int plot_bars(struct report *rp, const char *scen)
+{
+	static const struct {
+		enum res_dat_col col;
+		const char *suffix, *what;
+	} bars[] = {
+		{RES_DAT_MEDIAN, "median", "median"},
+		{RES_DAT_COST_VS_FLOOR, "floor", "cost vs floor (x)"},
+		{RES_DAT_NOTIFICATIONS_PER_IO, "notif", "notifications per I/O (kicklat)"},
+		{RES_DAT_MESSAGES_PER_IO, "msgs", "messages per I/O (msglat)"},
+	};
+	char dat[PATH_LEN], png[PATH_LEN], title[200], ylabel[100], col[12];
+	const char *metric = "?";
+	size_t i;
+	json_t *r;
+
+	json_array_foreach(rp->recs, i, r)
+		if (!strcmp(res_json_str(r, "scenario", ""), scen))
+			metric = res_json_str(r, "metric", "?");
+	snprintf(dat, sizeof(dat), "%s/data/%s.dat", rp->run, scen);
+	for (size_t b = 0; b < sizeof(bars) / sizeof(bars[0]); b++) {
+		char *av[] = {"gnuplot", "-c", rp->bars_gp, dat, col, ylabel, title, png, NULL};
+
+		if (bars[b].col != RES_DAT_MEDIAN &&
+		    !has_number(rp->recs, scen, res_dat_columns[bars[b].col]))
+			continue;
+		snprintf(col, sizeof(col), "%d", (int)bars[b].col + 1);
+		snprintf(ylabel, sizeof(ylabel), "%s", b ? bars[b].what : metric);
+		snprintf(title, sizeof(title), "%s: %s", scen, bars[b].what);
+		snprintf(png, sizeof(png), "%s/%s-%s.png", rp->plots, scen, bars[b].suffix);
+		if (gnuplot(av))
+			return -1;
+		fprintf(rp->f, "![%s](plots/%s-%s.png)\n", title, scen, bars[b].suffix);
+	}
+	return 0;
+}
+
+/* the fio percentile curves of one scenario, when data/ has .pct files for it */
+static int plot_pct(struct report *rp, const char *scen)
+{
+	char pctf[MAX_TR][PATH_LEN], title[200], png[PATH_LEN];
+	char *av[MAX_TR + 6] = {"gnuplot", "-c", rp->pct_gp, title, png};
+	size_t i, np = 0;
+	json_t *r;
+
+	json_array_foreach(rp->recs, i, r) {
+		if (strcmp(res_json_str(r, "scenario", ""), scen) || np == MAX_TR)
+			continue;
+		snprintf(pctf[np], sizeof(pctf[np]), "%s/data/%s__%s.pct", rp->run, scen,
+			 res_json_str(r, "transport", "?"));
+		if (!access(pctf[np], R_OK)) {
+			av[5 + np] = pctf[np];
+			np++;
+		}
+	}
+	if (!np)
+		return 0;
+	/* pct.gp takes TITLE OUTPUT FILES... */
+	snprintf(title, sizeof(title), "%s: completion latency percentiles (fio)", scen);
+	snprintf(png, sizeof(png), "%s/%s-pct.png", rp->plots, scen);
+	av[5 + np] = NULL;
+	if (gnuplot(av))
+		return -1;
+	fprintf(rp->f, "![%s](plots/%s-pct.png)\n", title, scen);
+	return 0;
+}
+
+static int write_plots(struct report *rp)
+{
+	const char *scen[MAX_SCEN];
+	size_t ns = scenarios(rp->recs, scen, MAX_SCEN);
+
+	fprintf(rp->f, "\n## Plots\n\n");
 	for (size_t s = 0; s < ns; s++) {
-		static const struct {
-			const char *col, *suffix, *what;
-		} bars[] = {
-			{"2", "median", "median"},
-			{"7", "floor", "cost vs floor (x)"},
-			{"5", "notif", "notifications per I/O (kicklat)"},
-			{"6", "msgs", "messages per I/O (msglat)"},
-		};
-		const char *metric = "?";
-		char *pctv[MAX_TR + 6];
-		char pctf[MAX_TR][1200];
-		int np = 0;
-		int has_notif = 0, has_floor = 0, has_msgs = 0;
-
-		json_array_foreach(recs, i, r) {
-			if (strcmp(vmsg_str(r, "scenario", ""), scen[s]))
-				continue;
-			metric = vmsg_str(r, "metric", "?");
-			has_notif |= json_is_number(json_object_get(r, "notifications_per_io"));
-			has_floor |= json_is_number(json_object_get(r, "cost_vs_floor"));
-			has_msgs |= json_is_number(json_object_get(r, "messages_per_io"));
-			snprintf(path, sizeof(path), "%s/data/%s__%s.pct", argv[1], scen[s],
-				 vmsg_str(r, "transport", "?"));
-			if (np < MAX_TR && !access(path, R_OK)) {
-				snprintf(pctf[np], sizeof(pctf[np]), "%s", path);
-				pctv[3 + np] = pctf[np];
-				np++;
-			}
-		}
-		snprintf(dat, sizeof(dat), "%s/data/%s.dat", argv[1], scen[s]);
-		for (size_t b = 0; b < sizeof(bars) / sizeof(bars[0]); b++) {
-			char ylabel[100];
-			char *av[] = {"gnuplot", "-c",	gp[0], dat, (char *)bars[b].col,
-				      ylabel,	 title, png,   NULL};
-
-			/* gnuplot refuses a plot with no defined point */
-			if ((b == 1 && !has_floor) || (b == 2 && !has_notif) ||
-			    (b == 3 && !has_msgs))
-				continue;
-			snprintf(ylabel, sizeof(ylabel), "%s", b ? bars[b].what : metric);
-			snprintf(title, sizeof(title), "%s: %s", scen[s], bars[b].what);
-			snprintf(png, sizeof(png), "%s/%s-%s.png", plots, scen[s], bars[b].suffix);
-			if (gnuplot(av))
-				goto cleanup;
-			fprintf(f, "![%s](plots/%s-%s.png)\n", title, scen[s], bars[b].suffix);
-		}
-		if (np) {
-			snprintf(title, sizeof(title), "%s: completion latency percentiles (fio)",
-				 scen[s]);
-			snprintf(png, sizeof(png), "%s/%s-pct.png", plots, scen[s]);
-			pctv[0] = "gnuplot";
-			pctv[1] = "-c";
-			pctv[2] = gp[1];
-			/* pct.gp takes TITLE OUTPUT FILES...: shift the files by two */
-			memmove(&pctv[5], &pctv[3], (size_t)np * sizeof(pctv[0]));
-			pctv[3] = title;
-			pctv[4] = png;
-			pctv[5 + np] = NULL;
-			if (gnuplot(pctv))
-				goto cleanup;
-			fprintf(f, "![%s](plots/%s-pct.png)\n", title, scen[s]);
-		}
-		fprintf(f, "\n");
+		if (plot_bars(rp, scen[s]) || plot_pct(rp, scen[s]))
+			return -1;
+		fprintf(rp->f, "\n");
 	}
-	fprintf(f, "Raw tool output (fio / iperf3 / rr JSON, bpf -j JSON) is in raw/, verbatim.\n");
-	printf("%s/report.md written\n", argv[1]);
+	return 0;
+}
+
+/* summary.json in, plots/ made, report.md open */
+static int report_open(struct report *rp, const char *run, const char *plotdir)
+{
+	char path[PATH_LEN];
+	json_error_t jerr;
+
+	rp->run = run;
+	snprintf(rp->bars_gp, sizeof(rp->bars_gp), "%s/bars.gp", plotdir);
+	snprintf(rp->pct_gp, sizeof(rp->pct_gp), "%s/pct.gp", plotdir);
+	snprintf(path, sizeof(path), "%s/summary.json", run);
+	rp->top = json_load_file(path, 0, &jerr);
+	if (!rp->top) {
+		fprintf(stderr, "%s:%d: %s\n", path, jerr.line, jerr.text);
+		return -1;
+	}
+	rp->recs = json_object_get(rp->top, "records");
+	rp->meta = json_object_get(rp->top, "meta");
+	snprintf(rp->plots, sizeof(rp->plots), "%s/plots", run);
+	if (mkdir(rp->plots, 0755) && errno != EEXIST) {
+		fprintf(stderr, "%s: %s\n", rp->plots, strerror(errno));
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/report.md", run);
+	rp->f = fopen(path, "w");
+	if (!rp->f) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void usage(FILE *f, const char *prog)
+{
+	fprintf(f, "usage: %s RUN_DIR [PLOT_DIR]\n", prog);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {0}};
+	struct report rp = {0};
+	int c, ret = 1;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		usage(c == 'h' ? stdout : stderr, argv[0]);
+		return c == 'h' ? 0 : 2;
+	}
+	if (argc - optind < 1 || argc - optind > 2) {
+		usage(stderr, argv[0]);
+		return 2;
+	}
+	if (report_open(&rp, argv[optind], argc - optind == 2 ? argv[optind + 1] : "bench/plot"))
+		goto cleanup;
+	write_header(rp.f, rp.meta);
+	write_ratios(rp.f, rp.recs);
+	write_medians(rp.f, rp.recs);
+	if (write_plots(&rp))
+		goto cleanup;
+	fprintf(rp.f, "Raw tool output (fio / iperf3 / rr JSON, bpf -j JSON) is in raw/, "
+		      "verbatim.\n");
+	printf("%s/report.md written\n", rp.run);
 	ret = 0;
 cleanup:
-	if (f && fclose(f))
+	if (rp.f && fclose(rp.f))
 		ret = 1;
-	json_decref(top);
+	json_decref(rp.top);
 	return ret;
 }

@@ -8,9 +8,11 @@
  *
  * One record per scenario x transport: medians over the repetitions, notifications (kicklat)
  * and messages (msglat) per I/O, and ratios to the floor (null_blk for blk, veth for net) and to
- * virtio-pci measured in the same run. Raw inputs are described in vmsg.h.
+ * virtio-pci measured in the same run. Raw inputs are described in results.h.
  */
+#define _GNU_SOURCE
 #include <dirent.h>
+#include <getopt.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -18,25 +20,25 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "vmsg.h"
+#include "results.h"
 
 #define MAX_CELLS 256
 #define MAX_REPS 64
 
 struct cell {
-	char scen[VMSG_NAME_MAX];
-	char transport[VMSG_NAME_MAX];
-	struct vmsg_sample rep[MAX_REPS];
+	char scen[RES_NAME_MAX];
+	char transport[RES_NAME_MAX];
+	struct res_sample rep[MAX_REPS];
 	double kicks[MAX_REPS];
 	double msgs[MAX_REPS];
 	char hist[4200]; /* raw file of repetition 1, for fio clat percentiles */
 	int nrep;
 	/* repetition 0: run with the bpf tools attached, for counts and the tracers' cost */
-	struct vmsg_sample traced;
+	struct res_sample traced;
 	double traced_kicks, traced_msgs;
 	bool has_traced;
 	/* medians */
-	struct vmsg_sample med;
+	struct res_sample med;
 	double kicks_per_io, msgs_per_io;
 };
 
@@ -60,33 +62,15 @@ static struct cell *cell_get(const char *scen, const char *tr)
 	return c;
 }
 
-static const char *floor_of(const char *scen)
-{
-	return strncmp(scen, "net", 3) ? "null_blk" : "veth";
-}
-
-static double metric_value(const struct vmsg_sample *s)
-{
-	switch (s->metric) {
-	case VMSG_METRIC_LAT:
-		return s->lat_us;
-	case VMSG_METRIC_IOPS:
-		return s->iops;
-	case VMSG_METRIC_BW:
-		return s->gbps;
-	}
-	return NAN;
-}
-
 static int load_file(const char *raw, const char *name)
 {
-	char scen[VMSG_NAME_MAX], tr[VMSG_NAME_MAX], side[VMSG_NAME_MAX], path[4200];
+	char scen[RES_NAME_MAX], tr[RES_NAME_MAX], side[RES_NAME_MAX], path[4200];
 	json_error_t jerr;
 	struct cell *c;
 	json_t *root;
 	int rep, ret = 0;
 
-	if (vmsg_parse_name(name, scen, tr, &rep, side))
+	if (res_parse_name(name, scen, tr, &rep, side))
 		return 0; /* not ours (meta.env, logs) */
 	if (rep < 0 || rep > MAX_REPS) {
 		fprintf(stderr, "%s: repetition out of range\n", name);
@@ -106,13 +90,13 @@ static int load_file(const char *raw, const char *name)
 	if (rep == 0) {
 		/* the traced repetition: counts and tracer cost, never in the medians */
 		if (!side[0])
-			c->has_traced = !vmsg_parse_result(root, &c->traced);
+			c->has_traced = !res_sample__parse(root, &c->traced);
 		else if (!strcmp(side, "kicklat"))
-			c->traced_kicks = vmsg_parse_bpf_count(root);
+			c->traced_kicks = res_parse_bpf_count(root);
 		else if (!strcmp(side, "msglat"))
-			c->traced_msgs = vmsg_parse_bpf_count(root);
+			c->traced_msgs = res_parse_bpf_count(root);
 	} else if (!side[0]) {
-		if (vmsg_parse_result(root, &c->rep[rep - 1])) {
+		if (res_sample__parse(root, &c->rep[rep - 1])) {
 			fprintf(stderr, "%s: not fio, iperf3 or rr output (skipped)\n", path);
 		} else {
 			if (rep > c->nrep)
@@ -121,9 +105,9 @@ static int load_file(const char *raw, const char *name)
 				snprintf(c->hist, sizeof(c->hist), "%s", path);
 		}
 	} else if (!strcmp(side, "kicklat")) {
-		c->kicks[rep - 1] = vmsg_parse_bpf_count(root);
+		c->kicks[rep - 1] = res_parse_bpf_count(root);
 	} else if (!strcmp(side, "msglat")) {
-		c->msgs[rep - 1] = vmsg_parse_bpf_count(root);
+		c->msgs[rep - 1] = res_parse_bpf_count(root);
 	}
 	json_decref(root);
 	return ret;
@@ -135,11 +119,11 @@ static void reduce(struct cell *c)
 	int n = c->nrep;
 
 	c->med = c->rep[0];
-#define MED(field)                                        \
-	do {                                              \
-		for (int i = 0; i < n; i++)               \
-			v[i] = c->rep[i].field;           \
-		c->med.field = vmsg_median(v, (size_t)n); \
+#define MED(field)                                       \
+	do {                                             \
+		for (int i = 0; i < n; i++)              \
+			v[i] = c->rep[i].field;          \
+		c->med.field = res_median(v, (size_t)n); \
 	} while (0)
 	MED(lat_us);
 	MED(p50_us);
@@ -149,26 +133,26 @@ static void reduce(struct cell *c)
 	MED(ios);
 #undef MED
 	for (int i = 0; i < n; i++) {
-		k[i] = vmsg_ratio(c->kicks[i], c->rep[i].ios);
-		m[i] = vmsg_ratio(c->msgs[i], c->rep[i].ios);
+		k[i] = res_ratio(c->kicks[i], c->rep[i].ios);
+		m[i] = res_ratio(c->msgs[i], c->rep[i].ios);
 	}
-	c->kicks_per_io = vmsg_median(k, (size_t)n);
-	c->msgs_per_io = vmsg_median(m, (size_t)n);
+	c->kicks_per_io = res_median(k, (size_t)n);
+	c->msgs_per_io = res_median(m, (size_t)n);
 	if (c->has_traced) {
-		c->kicks_per_io = vmsg_ratio(c->traced_kicks, c->traced.ios);
-		c->msgs_per_io = vmsg_ratio(c->traced_msgs, c->traced.ios);
+		c->kicks_per_io = res_ratio(c->traced_kicks, c->traced.ios);
+		c->msgs_per_io = res_ratio(c->traced_msgs, c->traced.ios);
 	}
 }
 
 /* How many times worse the headline metric was with the tracers attached (> 1 = slower). */
 static double tracer_cost(const struct cell *c)
 {
-	double t, m = metric_value(&c->med);
+	double t, m = res_sample__value(&c->med);
 
 	if (!c->has_traced)
 		return NAN;
-	t = metric_value(&c->traced);
-	return vmsg_metric_higher_better(c->med.metric) ? vmsg_ratio(m, t) : vmsg_ratio(t, m);
+	t = res_sample__value(&c->traced);
+	return res_metric__higher_better(c->med.metric) ? res_ratio(m, t) : res_ratio(t, m);
 }
 
 static json_t *jnum(double d)
@@ -190,9 +174,9 @@ static double cost_ratio(const struct cell *c, const struct cell *ref)
 {
 	if (!ref)
 		return NAN;
-	if (vmsg_metric_higher_better(c->med.metric))
-		return vmsg_ratio(metric_value(&ref->med), metric_value(&c->med));
-	return vmsg_ratio(metric_value(&c->med), metric_value(&ref->med));
+	if (res_metric__higher_better(c->med.metric))
+		return res_ratio(res_sample__value(&ref->med), res_sample__value(&c->med));
+	return res_ratio(res_sample__value(&c->med), res_sample__value(&ref->med));
 }
 
 static json_t *load_meta(const char *raw)
@@ -206,7 +190,7 @@ static json_t *load_meta(const char *raw)
 	if (!f)
 		return meta;
 	while (fgets(line, sizeof(line), f))
-		if (vmsg_parse_kv(line, k, sizeof(k), v, sizeof(v)) == 1)
+		if (res_parse_kv(line, k, sizeof(k), v, sizeof(v)) == 1)
 			json_object_set_new(meta, k, json_string(v));
 	fclose(f);
 	return meta;
@@ -251,38 +235,22 @@ static int write_hist(const char *dir, const struct cell *c)
 	return 0;
 }
 
-/* record order: scenario name, then floor, pci, mmio, msg, others by name */
-static int tr_rank(const char *t)
-{
-	static const char *const order[] = {"null_blk", "veth", "pci", "mmio", "msg"};
-
-	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
-		if (!strcmp(t, order[i]))
-			return (int)i;
-	return 100;
-}
-
+/* record order: scenario name, then transport (res_transport__cmp) */
 static int cmp_cell(const void *a, const void *b)
 {
 	const struct cell *x = a, *y = b;
 	int d = strcmp(x->scen, y->scen);
 
-	if (d)
-		return d;
-	d = tr_rank(x->transport) - tr_rank(y->transport);
-	return d ? d : strcmp(x->transport, y->transport);
+	return d ? d : res_transport__cmp(x->transport, y->transport);
 }
 
-static int summarize(const char *run)
+/* every raw/ file into cells[], sorted, medians taken */
+static int load_run(const char *run, char *raw, size_t rawlen)
 {
-	char raw[1024], path[4200], data[1100];
-	bool first;
-	json_t *top, *recs;
 	struct dirent *de;
 	DIR *d;
-	int ret = 1;
 
-	snprintf(raw, sizeof(raw), "%s/raw", run);
+	snprintf(raw, rawlen, "%s/raw", run);
 	d = opendir(raw);
 	if (!d) {
 		fprintf(stderr, "%s: %s\n", raw, strerror(errno));
@@ -296,7 +264,74 @@ static int summarize(const char *run)
 	for (int i = 0; i < ncells; i++)
 		if (cells[i].nrep)
 			reduce(&cells[i]);
+	return 0;
+}
 
+/* the summary.json record of a cell; fr, pr: its cost against the floor and pci */
+static json_t *record_of(const struct cell *c, double fr, double pr)
+{
+	json_t *r = json_object();
+
+	json_object_set_new(r, "scenario", json_string(c->scen));
+	json_object_set_new(r, "transport", json_string(c->transport));
+	json_object_set_new(r, "reps", json_integer(c->nrep));
+	json_object_set_new(r, "metric", json_string(res_metric__name(c->med.metric)));
+	json_object_set_new(r, "median", jnum(res_sample__value(&c->med)));
+	json_object_set_new(r, "lat_us", jnum(c->med.lat_us));
+	json_object_set_new(r, "p50_us", jnum(c->med.p50_us));
+	json_object_set_new(r, "p99_us", jnum(c->med.p99_us));
+	json_object_set_new(r, "iops", jnum(c->med.iops));
+	json_object_set_new(r, "gbps", jnum(c->med.gbps));
+	json_object_set_new(r, "notifications_per_io", jnum(c->kicks_per_io));
+	json_object_set_new(r, "messages_per_io", jnum(c->msgs_per_io));
+	json_object_set_new(r, "traced_median",
+			    jnum(c->has_traced ? res_sample__value(&c->traced) : NAN));
+	json_object_set_new(r, "tracer_cost", jnum(tracer_cost(c)));
+	json_object_set_new(r, "floor", json_string(res_transport__floor(c->scen)));
+	json_object_set_new(r, "cost_vs_floor", jnum(fr));
+	json_object_set_new(r, "cost_vs_pci", jnum(pr));
+	return r;
+}
+
+/* data/<scen>.dat: one row per transport, appended in record order (cells[i] is c) */
+static int write_dat(const char *data, int i, double fr, double pr)
+{
+	const struct cell *c = &cells[i];
+	double row[RES_DAT_NCOLS] = {
+		[RES_DAT_MEDIAN] = res_sample__value(&c->med),
+		[RES_DAT_P50_US] = c->med.p50_us,
+		[RES_DAT_P99_US] = c->med.p99_us,
+		[RES_DAT_NOTIFICATIONS_PER_IO] = c->kicks_per_io,
+		[RES_DAT_MESSAGES_PER_IO] = c->msgs_per_io,
+		[RES_DAT_COST_VS_FLOOR] = fr,
+		[RES_DAT_COST_VS_PCI] = pr,
+	};
+	char path[4200];
+	bool first = true;
+	FILE *f;
+
+	if (snprintf(path, sizeof(path), "%s/%s.dat", data, c->scen) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	for (int j = 0; j < i; j++)
+		first &= !(cells[j].nrep && !strcmp(cells[j].scen, c->scen));
+	f = fopen(path, first ? "w" : "a");
+	if (!f) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		return -errno;
+	}
+	res_dat__write_row(f, c->transport, row);
+	fclose(f);
+	return write_hist(data, c);
+}
+
+static int summarize(const char *run)
+{
+	char raw[1024], path[4200], data[1100];
+	json_t *top, *recs;
+	int ret = 1;
+
+	if (load_run(run, raw, sizeof(raw)))
+		return 1;
 	snprintf(data, sizeof(data), "%s/data", run);
 	if (mkdir(data, 0755) && errno != EEXIST) {
 		fprintf(stderr, "%s: %s\n", data, strerror(errno));
@@ -308,50 +343,14 @@ static int summarize(const char *run)
 	json_object_set_new(top, "records", recs);
 	for (int i = 0; i < ncells; i++) {
 		const struct cell *c = &cells[i];
-		json_t *r;
-		FILE *f;
 		double fr, pr;
 
 		if (!c->nrep)
 			continue;
-		fr = cost_ratio(c, find(c->scen, floor_of(c->scen)));
+		fr = cost_ratio(c, find(c->scen, res_transport__floor(c->scen)));
 		pr = cost_ratio(c, find(c->scen, "pci"));
-		r = json_object();
-		json_object_set_new(r, "scenario", json_string(c->scen));
-		json_object_set_new(r, "transport", json_string(c->transport));
-		json_object_set_new(r, "reps", json_integer(c->nrep));
-		json_object_set_new(r, "metric", json_string(vmsg_metric_name(c->med.metric)));
-		json_object_set_new(r, "median", jnum(metric_value(&c->med)));
-		json_object_set_new(r, "lat_us", jnum(c->med.lat_us));
-		json_object_set_new(r, "p50_us", jnum(c->med.p50_us));
-		json_object_set_new(r, "p99_us", jnum(c->med.p99_us));
-		json_object_set_new(r, "iops", jnum(c->med.iops));
-		json_object_set_new(r, "gbps", jnum(c->med.gbps));
-		json_object_set_new(r, "notifications_per_io", jnum(c->kicks_per_io));
-		json_object_set_new(r, "messages_per_io", jnum(c->msgs_per_io));
-		json_object_set_new(r, "traced_median",
-				    jnum(c->has_traced ? metric_value(&c->traced) : NAN));
-		json_object_set_new(r, "tracer_cost", jnum(tracer_cost(c)));
-		json_object_set_new(r, "floor", json_string(floor_of(c->scen)));
-		json_object_set_new(r, "cost_vs_floor", jnum(fr));
-		json_object_set_new(r, "cost_vs_pci", jnum(pr));
-		json_array_append_new(recs, r);
-
-		/* data/<scen>.dat: one row per transport, appended in record order */
-		if (snprintf(path, sizeof(path), "%s/%s.dat", data, c->scen) >= (int)sizeof(path))
-			goto cleanup;
-		first = true;
-		for (int j = 0; j < i; j++)
-			first &= !(cells[j].nrep && !strcmp(cells[j].scen, c->scen));
-		f = fopen(path, first ? "w" : "a");
-		if (!f) {
-			fprintf(stderr, "%s: %s\n", path, strerror(errno));
-			goto cleanup;
-		}
-		fprintf(f, "%s %g %g %g %g %g %g %g\n", c->transport, metric_value(&c->med),
-			c->med.p50_us, c->med.p99_us, c->kicks_per_io, c->msgs_per_io, fr, pr);
-		fclose(f);
-		if (write_hist(data, c))
+		json_array_append_new(recs, record_of(c, fr, pr));
+		if (write_dat(data, i, fr, pr))
 			goto cleanup;
 	}
 	snprintf(path, sizeof(path), "%s/summary.json", run);
@@ -424,12 +423,38 @@ static int check(const char *run, const char *want)
 	return bad ? 1 : 0;
 }
 
+static void usage(FILE *f, const char *prog)
+{
+	fprintf(f, "usage: %s RUN_DIR | --check RUN_DIR TRANSPORT[,TRANSPORT...]\n", prog);
+}
+
 int main(int argc, char **argv)
 {
-	if (argc == 2 && argv[1][0] != '-')
-		return summarize(argv[1]);
-	if (argc == 4 && !strcmp(argv[1], "--check"))
-		return check(argv[2], argv[3]);
-	fprintf(stderr, "usage: %s RUN_DIR | --check RUN_DIR TRANSPORT[,TRANSPORT...]\n", argv[0]);
+	static const struct option opts[] = {
+		{"check", no_argument, NULL, 'c'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	bool check_mode = false;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			check_mode = true;
+			break;
+		case 'h':
+			usage(stdout, argv[0]);
+			return 0;
+		default:
+			usage(stderr, argv[0]);
+			return 2;
+		}
+	}
+	if (!check_mode && argc - optind == 1)
+		return summarize(argv[optind]);
+	if (check_mode && argc - optind == 2)
+		return check(argv[optind], argv[optind + 1]);
+	usage(stderr, argv[0]);
 	return 2;
 }

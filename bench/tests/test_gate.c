@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * test_gate.c - cmocka tests of bench/vmsg-gate.c, included whole (built with
- * -DVMSG_GATE_NO_MAIN) so that its static functions and gate_main() run in-process.
+ * test_gate.c - cmocka tests of the gate (bench/gate.c, linked with the results library as
+ * vmsg-gate is): its functions, and gate_main() (the vmsg-gate command line) in-process.
  *
  * Fixtures, data/gate-*.json, are small summary.json files (bench/vmsg-summary's format) of one
  * imaginary build: gate-base is the reference boot (7 gated figures; the mmio record is all null
@@ -21,7 +21,7 @@
 
 #include <cmocka.h>
 
-#include "vmsg-gate.c"
+#include "gate.h"
 
 #define EPS 1e-9
 #define D "data/"
@@ -137,32 +137,32 @@ static void test_figures(void **state)
 	const struct gate_fig *f;
 
 	(void)state;
-	assert_int_equal(gate_summary_figs(sum, "base", NULL, &s), 0);
+	assert_int_equal(gate_figs__from_summary(&s, sum, "base", NULL), 0);
 	assert_int_equal(s.n, 7);
-	f = gate_find(&s, "blk-randread-4k-qd1/msg/median");
+	f = gate_figs__find(&s, "blk-randread-4k-qd1/msg/median");
 	assert_non_null(f);
 	assert_float_equal(f->value, 40, EPS);
 	assert_false(f->higher_better); /* lat_us */
-	f = gate_find(&s, "blk-randread-4k-qd32/msg/median");
+	f = gate_figs__find(&s, "blk-randread-4k-qd32/msg/median");
 	assert_non_null(f);
 	assert_true(f->higher_better); /* iops */
-	assert_false(gate_find(&s, "blk-randread-4k-qd32/msg/cost_vs_floor")->higher_better);
+	assert_false(gate_figs__find(&s, "blk-randread-4k-qd32/msg/cost_vs_floor")->higher_better);
 	/* messages_per_io: 0 (null_blk) and null (qd32) are not gated; nothing of all-null mmio */
-	assert_non_null(gate_find(&s, "blk-randread-4k-qd1/msg/messages_per_io"));
-	assert_null(gate_find(&s, "blk-randread-4k-qd1/null_blk/messages_per_io"));
-	assert_null(gate_find(&s, "blk-randread-4k-qd32/msg/messages_per_io"));
+	assert_non_null(gate_figs__find(&s, "blk-randread-4k-qd1/msg/messages_per_io"));
+	assert_null(gate_figs__find(&s, "blk-randread-4k-qd1/null_blk/messages_per_io"));
+	assert_null(gate_figs__find(&s, "blk-randread-4k-qd32/msg/messages_per_io"));
 	for (size_t i = 0; i < s.n; i++)
 		assert_string_not_equal(s.v[i].transport, "mmio");
-	gate_figs_free(&s);
+	gate_figs__free(&s);
 
 	/* --transports */
-	assert_int_equal(gate_summary_figs(sum, "base", "null_blk,pci", &s), 0);
+	assert_int_equal(gate_figs__from_summary(&s, sum, "base", "null_blk,pci"), 0);
 	assert_int_equal(s.n, 2);
 	assert_true(gate_listed("null_blk,msg", "msg"));
 	assert_false(gate_listed("null_blk,msg", "ms"));
 	assert_false(gate_listed("null_blk,msg", "null"));
 	assert_true(gate_listed(NULL, "anything"));
-	gate_figs_free(&s);
+	gate_figs__free(&s);
 	json_decref(sum);
 }
 
@@ -178,23 +178,26 @@ static void test_noise_and_threshold(void **state)
 	for (int i = 0; i < 3; i++) {
 		json_t *j = load(paths[i]);
 
-		assert_int_equal(gate_summary_figs(j, paths[i], NULL, &sets[i]), 0);
+		assert_int_equal(gate_figs__from_summary(&sets[i], j, paths[i], NULL), 0);
 		json_decref(j);
 	}
 	/* max/min - 1 */
-	assert_float_equal(gate_noise_of(sets, 3, "blk-randread-4k-qd1/msg/median", &n, &lo, &hi),
-			   41.0 / 40.0 - 1, EPS);
+	assert_float_equal(
+		gate_figs__noise(sets, 3, "blk-randread-4k-qd1/msg/median", &n, &lo, &hi),
+		41.0 / 40.0 - 1, EPS);
 	assert_int_equal(n, 3);
 	assert_float_equal(lo, 40, EPS);
 	assert_float_equal(hi, 41, EPS);
-	assert_float_equal(gate_noise_of(sets, 3, "blk-randread-4k-qd32/msg/median", &n, &lo, &hi),
-			   100500.0 / 99000.0 - 1, EPS);
 	assert_float_equal(
-		gate_noise_of(sets, 3, "blk-randread-4k-qd1/msg/cost_vs_floor", &n, &lo, &hi), 0,
+		gate_figs__noise(sets, 3, "blk-randread-4k-qd32/msg/median", &n, &lo, &hi),
+		100500.0 / 99000.0 - 1, EPS);
+	assert_float_equal(
+		gate_figs__noise(sets, 3, "blk-randread-4k-qd1/msg/cost_vs_floor", &n, &lo, &hi), 0,
 		EPS);
 	/* one summary is no noise measurement; an unknown figure neither */
-	assert_true(isnan(gate_noise_of(sets, 1, "blk-randread-4k-qd1/msg/median", &n, &lo, &hi)));
-	assert_true(isnan(gate_noise_of(sets, 3, "no/such/figure", &n, &lo, &hi)));
+	assert_true(
+		isnan(gate_figs__noise(sets, 1, "blk-randread-4k-qd1/msg/median", &n, &lo, &hi)));
+	assert_true(isnan(gate_figs__noise(sets, 3, "no/such/figure", &n, &lo, &hi)));
 	assert_int_equal(n, 0);
 
 	/* threshold = max(min_effect, 3 x noise); unmeasured: max(min_effect, 5 %) */
@@ -204,7 +207,7 @@ static void test_noise_and_threshold(void **state)
 	assert_float_equal(gate_threshold(0.02, NAN), 0.05, EPS);
 	assert_float_equal(gate_threshold(0.08, NAN), 0.08, EPS);
 	for (int i = 0; i < 3; i++)
-		gate_figs_free(&sets[i]);
+		gate_figs__free(&sets[i]);
 
 	/* the CLI: table, worst noise, exit 0 */
 	assert_int_equal(run("noise", paths[0], paths[1], paths[2], NULL), 0);

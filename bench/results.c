@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vmsg.c - parsing and maths shared by vmsg-summary, vmsg-report and the unit tests.
+ * results.c - the bench results library (results.h): parsing, maths, the direction and order
+ * tables, the .dat columns and the markdown table printer.
  *
  * Inputs are the tools' own JSON kept verbatim: fio --output-format=json, iperf3 -J, bench/rr,
  * and the bpf tools' -j output. Numbers missing from an input become NAN, never 0, so that a
@@ -12,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmsg.h"
+#include "results.h"
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -38,7 +39,7 @@ static long sorted_copy(const double *v, size_t n, double **out)
 }
 
 /* Median of the non-NAN values (mean of the middle two for an even count); NAN if none. */
-double vmsg_median(const double *v, size_t n)
+double res_median(const double *v, size_t n)
 {
 	double *c, r;
 	long k = sorted_copy(v, n, &c);
@@ -54,7 +55,7 @@ double vmsg_median(const double *v, size_t n)
 }
 
 /* Nearest-rank percentile (as fio reports them) of the non-NAN values; NAN if none. */
-double vmsg_percentile(const double *v, size_t n, double pct)
+double res_percentile(const double *v, size_t n, double pct)
 {
 	double *c, r;
 	long k = sorted_copy(v, n, &c), rank;
@@ -72,36 +73,87 @@ double vmsg_percentile(const double *v, size_t n, double pct)
 	return r;
 }
 
-double vmsg_ratio(double num, double den)
+double res_ratio(double num, double den)
 {
 	if (isnan(num) || isnan(den) || den <= 0)
 		return NAN;
 	return num / den;
 }
 
-bool vmsg_metric_higher_better(enum vmsg_metric m)
+/* enum res_metric first, in its order; then the ratios of a summary record */
+const struct res_figure res_figures[] = {
+	[RES_METRIC_LAT] = {"lat_us", false},
+	[RES_METRIC_IOPS] = {"iops", true},
+	[RES_METRIC_BW] = {"gbps", true},
+	{"cost_vs_floor", false},
+	{"cost_vs_pci", false},
+	{"notifications_per_io", false},
+	{"messages_per_io", false},
+};
+const size_t res_nfigures = sizeof(res_figures) / sizeof(res_figures[0]);
+
+bool res_metric__higher_better(enum res_metric m)
 {
-	return m != VMSG_METRIC_LAT;
+	return m < RES_METRIC_COUNT && res_figures[m].higher_better;
 }
 
-const char *vmsg_metric_name(enum vmsg_metric m)
+const char *res_metric__name(enum res_metric m)
 {
-	switch (m) {
-	case VMSG_METRIC_LAT:
-		return "lat_us";
-	case VMSG_METRIC_IOPS:
-		return "iops";
-	case VMSG_METRIC_BW:
-		return "gbps";
+	return m < RES_METRIC_COUNT ? res_figures[m].name : "?";
+}
+
+/* "lat_us", "iops", "gbps" -> *m; -EINVAL for anything else (a ratio is not a metric) */
+int res_metric__from_name(const char *name, enum res_metric *m)
+{
+	for (int i = 0; name && i < RES_METRIC_COUNT; i++) {
+		if (!strcmp(name, res_figures[i].name)) {
+			*m = (enum res_metric)i;
+			return 0;
+		}
 	}
-	return "?";
+	return -EINVAL;
+}
+
+/* 1 higher is better, 0 lower is better, -EINVAL not a figure with a direction */
+int res_figure__direction(const char *name)
+{
+	for (size_t i = 0; name && i < res_nfigures; i++)
+		if (!strcmp(name, res_figures[i].name))
+			return res_figures[i].higher_better;
+	return -EINVAL;
+}
+
+static const char *const res_transport_order[] = {"null_blk", "veth", "pci", "mmio", "msg"};
+
+#define RES_NTRANSPORTS (int)(sizeof(res_transport_order) / sizeof(res_transport_order[0]))
+
+/* index in the display order; every other transport ranks after them */
+int res_transport__rank(const char *transport)
+{
+	for (int i = 0; i < RES_NTRANSPORTS; i++)
+		if (!strcmp(transport, res_transport_order[i]))
+			return i;
+	return RES_NTRANSPORTS;
+}
+
+int res_transport__cmp(const char *a, const char *b)
+{
+	int d = res_transport__rank(a) - res_transport__rank(b);
+
+	return d ? d : strcmp(a, b);
+}
+
+/* the transport with no transport cost of a scenario: veth for net*, else null_blk */
+const char *res_transport__floor(const char *scenario)
+{
+	return strncmp(scenario, "net", 3) ? "null_blk" : "veth";
 }
 
 /*
  * "<scenario>__<transport>__r<N>.json" or "<...>__r<N>.<side>.json" (side: kicklat, msglat).
- * Buffers are VMSG_NAME_MAX; side may be NULL. Returns 0 or -EINVAL.
+ * Buffers are RES_NAME_MAX; side may be NULL. Returns 0 or -EINVAL.
  */
-int vmsg_parse_name(const char *fname, char *scen, char *transport, int *rep, char *side)
+int res_parse_name(const char *fname, char *scen, char *transport, int *rep, char *side)
 {
 	const char *a = strstr(fname, "__"), *b, *r, *dot;
 	char *end;
@@ -112,7 +164,7 @@ int vmsg_parse_name(const char *fname, char *scen, char *transport, int *rep, ch
 	b = strstr(a + 2, "__");
 	if (!b || b == a + 2 || b[2] != 'r')
 		return -EINVAL;
-	if ((size_t)(a - fname) >= VMSG_NAME_MAX || (size_t)(b - a - 2) >= VMSG_NAME_MAX)
+	if ((size_t)(a - fname) >= RES_NAME_MAX || (size_t)(b - a - 2) >= RES_NAME_MAX)
 		return -EINVAL;
 	r = b + 3;
 	errno = 0;
@@ -128,7 +180,7 @@ int vmsg_parse_name(const char *fname, char *scen, char *transport, int *rep, ch
 		if (dot == end) {
 			side[0] = '\0';
 		} else {
-			if (sl == 0 || sl >= VMSG_NAME_MAX)
+			if (sl == 0 || sl >= RES_NAME_MAX)
 				return -EINVAL;
 			memcpy(side, end + 1, sl);
 			side[sl] = '\0';
@@ -144,9 +196,9 @@ int vmsg_parse_name(const char *fname, char *scen, char *transport, int *rep, ch
 	return 0;
 }
 
-static void sample_init(struct vmsg_sample *s)
+static void sample_init(struct res_sample *s)
 {
-	s->metric = VMSG_METRIC_LAT;
+	s->metric = RES_METRIC_LAT;
 	s->lat_us = s->p50_us = s->p99_us = s->iops = s->gbps = s->ios = NAN;
 }
 
@@ -176,7 +228,7 @@ static const char *opt(json_t *root, json_t *job, const char *key)
 }
 
 /* "4k", "128K", "1m", "512" -> bytes; NAN on error. */
-double vmsg_parse_size(const char *s)
+double res_parse_size(const char *s)
 {
 	char *end;
 	double d;
@@ -214,7 +266,7 @@ double vmsg_parse_size(const char *s)
  * fio: first job; reads and writes are summed. The headline metric follows from the job: large
  * blocks (>= 64 KiB) measure bandwidth, else a queue depth above 1 IOPS, otherwise latency.
  */
-int vmsg_parse_fio(json_t *root, struct vmsg_sample *s)
+int res_sample__parse_fio(json_t *root, struct res_sample *s)
 {
 	json_t *job = json_array_get(json_object_get(root, "jobs"), 0);
 	const char *dirs[] = {"read", "write"};
@@ -249,19 +301,19 @@ int vmsg_parse_fio(json_t *root, struct vmsg_sample *s)
 		s->p50_us = num(pct, "50.000000") / 1000.0;
 		s->p99_us = num(pct, "99.000000") / 1000.0;
 	}
-	iodepth = vmsg_parse_size(opt(root, job, "iodepth"));
-	bs = vmsg_parse_size(opt(root, job, "bs"));
+	iodepth = res_parse_size(opt(root, job, "iodepth"));
+	bs = res_parse_size(opt(root, job, "bs"));
 	if (!isnan(bs) && bs >= 64 * 1024)
-		s->metric = VMSG_METRIC_BW;
+		s->metric = RES_METRIC_BW;
 	else if (!isnan(iodepth) && iodepth > 1)
-		s->metric = VMSG_METRIC_IOPS;
+		s->metric = RES_METRIC_IOPS;
 	else
-		s->metric = VMSG_METRIC_LAT;
+		s->metric = RES_METRIC_LAT;
 	return 0;
 }
 
 /* iperf3 -J: received side of the sum (what actually crossed), bits/s -> Gbit/s. */
-int vmsg_parse_iperf3(json_t *root, struct vmsg_sample *s)
+int res_sample__parse_iperf3(json_t *root, struct res_sample *s)
 {
 	json_t *end = json_object_get(root, "end");
 	double bps = num(json_object_get(end, "sum_received"), "bits_per_second");
@@ -270,7 +322,7 @@ int vmsg_parse_iperf3(json_t *root, struct vmsg_sample *s)
 	sample_init(s);
 	if (json_is_string(json_object_get(root, "error")) || isnan(bps))
 		return -EINVAL;
-	s->metric = VMSG_METRIC_BW;
+	s->metric = RES_METRIC_BW;
 	s->gbps = bps / 1e9;
 	/* an "I/O" of a stream is one send() of blksize bytes (-l) */
 	blk = num(json_object_get(json_object_get(root, "start"), "test_start"), "blksize");
@@ -281,12 +333,12 @@ int vmsg_parse_iperf3(json_t *root, struct vmsg_sample *s)
 }
 
 /* bench/rr: {"tool":"rr","count":N,"rtt_ns":{"mean","p50","p99",...}} */
-int vmsg_parse_rr(json_t *root, struct vmsg_sample *s)
+int res_sample__parse_rr(json_t *root, struct res_sample *s)
 {
 	json_t *rtt = json_object_get(root, "rtt_ns");
 
 	sample_init(s);
-	s->metric = VMSG_METRIC_LAT;
+	s->metric = RES_METRIC_LAT;
 	s->lat_us = num(rtt, "mean") / 1000.0;
 	s->p50_us = num(rtt, "p50") / 1000.0;
 	s->p99_us = num(rtt, "p99") / 1000.0;
@@ -297,16 +349,16 @@ int vmsg_parse_rr(json_t *root, struct vmsg_sample *s)
 	return 0;
 }
 
-int vmsg_parse_result(json_t *root, struct vmsg_sample *s)
+int res_sample__parse(json_t *root, struct res_sample *s)
 {
 	const char *tool = json_string_value(json_object_get(root, "tool"));
 
 	if (json_object_get(root, "fio version"))
-		return vmsg_parse_fio(root, s);
+		return res_sample__parse_fio(root, s);
 	if (tool && !strcmp(tool, "rr"))
-		return vmsg_parse_rr(root, s);
+		return res_sample__parse_rr(root, s);
 	if (json_object_get(root, "start") && json_object_get(root, "end"))
-		return vmsg_parse_iperf3(root, s);
+		return res_sample__parse_iperf3(root, s);
 	sample_init(s);
 	return -EINVAL;
 }
@@ -337,7 +389,7 @@ static double sum_counts(json_t *v)
  * top-level "total", "count", "events" or "notifications" number, else the sum of every "count"
  * member (histogram slots). NAN if nothing countable was found.
  */
-double vmsg_parse_bpf_count(json_t *root)
+double res_parse_bpf_count(json_t *root)
 {
 	const char *keys[] = {"total", "count", "events", "notifications"};
 	double t;
@@ -356,7 +408,7 @@ double vmsg_parse_bpf_count(json_t *root)
  * Shell-style "KEY=VALUE" line of scenarios/net/NAME.conf. Returns 1 for a pair, 0 for a blank or
  * comment line, -EINVAL for anything else. Optional single or double quotes around the value.
  */
-int vmsg_parse_kv(const char *line, char *key, size_t keylen, char *val, size_t vallen)
+int res_parse_kv(const char *line, char *key, size_t keylen, char *val, size_t vallen)
 {
 	const char *p = line, *eq, *v, *ve;
 	size_t kl, vl;
@@ -394,9 +446,139 @@ int vmsg_parse_kv(const char *line, char *key, size_t keylen, char *val, size_t 
 }
 
 /* String member @key of @obj, or @dflt when it is absent, not a string or empty. */
-const char *vmsg_str(json_t *obj, const char *key, const char *dflt)
+const char *res_json_str(json_t *obj, const char *key, const char *dflt)
 {
 	const char *s = json_string_value(json_object_get(obj, key));
 
 	return s && *s ? s : dflt;
+}
+
+/* the headline metric's value of a sample */
+double res_sample__value(const struct res_sample *s)
+{
+	switch (s->metric) {
+	case RES_METRIC_LAT:
+		return s->lat_us;
+	case RES_METRIC_IOPS:
+		return s->iops;
+	case RES_METRIC_BW:
+		return s->gbps;
+	case RES_METRIC_COUNT:
+		break;
+	}
+	return NAN;
+}
+
+/* the .dat columns (bench/plot/bars.gp documents them); vmsg-report picks bars by these */
+const char *const res_dat_columns[RES_DAT_NCOLS] = {
+	[RES_DAT_TRANSPORT] = "transport",
+	[RES_DAT_MEDIAN] = "median",
+	[RES_DAT_P50_US] = "p50_us",
+	[RES_DAT_P99_US] = "p99_us",
+	[RES_DAT_NOTIFICATIONS_PER_IO] = "notifications_per_io",
+	[RES_DAT_MESSAGES_PER_IO] = "messages_per_io",
+	[RES_DAT_COST_VS_FLOOR] = "cost_vs_floor",
+	[RES_DAT_COST_VS_PCI] = "cost_vs_pci",
+};
+
+/* one row: the transport, then values[1..RES_DAT_NCOLS - 1] (values[0] is not used) */
+int res_dat__write_row(FILE *f, const char *transport, const double *values)
+{
+	if (fprintf(f, "%s", transport) < 0)
+		return -EIO;
+	for (int c = RES_DAT_TRANSPORT + 1; c < RES_DAT_NCOLS; c++)
+		if (fprintf(f, " %g", values[c]) < 0)
+			return -EIO;
+	return fputc('\n', f) == EOF ? -EIO : 0;
+}
+
+void res_table__init(struct res_table *t, size_t ncols, const char *align)
+{
+	*t = (struct res_table){.ncols = ncols, .align = align};
+}
+
+/* append a row of ncols cells (copied; NULL stays NULL); 0 or -ENOMEM */
+int res_table__add(struct res_table *t, const char *const *cells)
+{
+	char **row;
+
+	if (t->nrows == t->cap) {
+		size_t cap = t->cap ? 2 * t->cap : 16;
+		char **nc = realloc(t->cells, cap * t->ncols * sizeof(*nc));
+
+		if (!nc)
+			return -ENOMEM;
+		t->cells = nc;
+		t->cap = cap;
+	}
+	row = t->cells + t->nrows * t->ncols;
+	for (size_t c = 0; c < t->ncols; c++) {
+		row[c] = cells[c] ? strdup(cells[c]) : NULL;
+		if (cells[c] && !row[c]) {
+			while (c--)
+				free(row[c]);
+			return -ENOMEM;
+		}
+	}
+	t->nrows++;
+	return 0;
+}
+
+const char *res_table__cell(const struct res_table *t, size_t row, size_t col)
+{
+	return row < t->nrows && col < t->ncols ? t->cells[row * t->ncols + col] : NULL;
+}
+
+static void res_table__rule(const struct res_table *t, const size_t *w, FILE *out)
+{
+	for (size_t c = 0; c < t->ncols; c++) {
+		if (!t->align) {
+			fputs("|---", out);
+			continue;
+		}
+		fprintf(out, "|%c", t->align[c] == 'r' ? '-' : ':');
+		for (size_t i = 0; i < w[c]; i++)
+			fputc('-', out);
+		fputc(t->align[c] == 'r' ? ':' : '-', out);
+	}
+	fputs("|\n", out);
+}
+
+void res_table__print(const struct res_table *t, FILE *out)
+{
+	size_t *w = calloc(t->ncols ? t->ncols : 1, sizeof(*w));
+
+	if (!w)
+		return;
+	for (size_t r = 0; t->align && r < t->nrows; r++)
+		for (size_t c = 0; c < t->ncols; c++) {
+			const char *s = res_table__cell(t, r, c);
+
+			if (s && strlen(s) > w[c])
+				w[c] = strlen(s);
+		}
+	for (size_t r = 0; r < t->nrows; r++) {
+		for (size_t c = 0; c < t->ncols; c++) {
+			const char *s = res_table__cell(t, r, c);
+
+			if (!s)
+				fputs("| ", out);
+			else
+				fprintf(out, t->align && t->align[c] == 'r' ? "| %*s " : "| %-*s ",
+					(int)w[c], s);
+		}
+		fputs("|\n", out);
+		if (!r)
+			res_table__rule(t, w, out);
+	}
+	free(w);
+}
+
+void res_table__free(struct res_table *t)
+{
+	for (size_t i = 0; i < t->nrows * t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	t->cells = NULL;
+	t->nrows = t->cap = 0;
 }
