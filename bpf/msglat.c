@@ -30,7 +30,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "../kmod/include/uapi/virtio_msg.h"
+#include "../kmod/virtio_msg_wire.h"
 #include "hist.h"
 #include "msglat.h"
 #include "msglat.skel.h"
