@@ -36,12 +36,6 @@
 #include "msglat.skel.h"
 #include "trace_helpers.h"
 
-_Static_assert(sizeof(struct msglat_hdr) == sizeof(struct vmsg_hdr), "vmsg_hdr layout");
-_Static_assert(MSGLAT_TYPE_RESPONSE == VMSG_TYPE_RESPONSE, "VMSG_TYPE_RESPONSE");
-_Static_assert(MSGLAT_TYPE_BUS == VMSG_TYPE_BUS, "VMSG_TYPE_BUS");
-_Static_assert(MSGLAT_EVENT_AVAIL == VMSG_EVENT_AVAIL, "VMSG_EVENT_AVAIL");
-_Static_assert(MSGLAT_EVENT_USED == VMSG_EVENT_USED, "VMSG_EVENT_USED");
-
 /* Upper bounds on entries read back: the BPF maps' max_entries. */
 #define MAX_TYPES 256
 #define MAX_VQS 1024
