@@ -26,17 +26,21 @@ gate: setup
 tune: setup
 	scripts/tune.sh
 
+# modules, check and clean need only the headers (scripts/kdir.sh; KDIR= and KVER= pass
+# through); the guest image is fetched by scripts/kernel.sh where a guest is booted.
+KDIR_SH = kdir=$$(scripts/kdir.sh) && eval "$$kdir"
+
 modules:
-	eval "$$(scripts/kernel.sh)" && $(MAKE) -C kmod KDIR="$$KDIR"
+	$(KDIR_SH) && $(MAKE) -C kmod KDIR="$$KDIR"
 
 check:
-	eval "$$(scripts/kernel.sh)" && $(MAKE) -C kmod KDIR="$$KDIR" check
+	$(KDIR_SH) && $(MAKE) -C kmod KDIR="$$KDIR" check
 
 bpf:
 	$(MAKE) -C bpf
 
 clean:
-	-eval "$$(scripts/kernel.sh)" && $(MAKE) -C kmod KDIR="$$KDIR" clean
+	-$(KDIR_SH) && $(MAKE) -C kmod KDIR="$$KDIR" clean
 	-$(MAKE) -C bpf clean
 	-$(MAKE) -C bench clean
 	rm -rf build

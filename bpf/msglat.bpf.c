@@ -82,8 +82,11 @@ static __always_inline void *lookup_or_init(void *map, const void *key, const vo
 	return bpf_map_lookup_elem(map, key);
 }
 
-/* Copy the header; false if unreadable or filtered out by -d. */
-static __always_inline bool read_hdr(struct bpf_raw_tracepoint_args *ctx, struct msglat_hdr *h)
+/*
+ * Copy the header; false if unreadable or filtered out by -d.  Its fields are
+ * little endian: x86 and arm64 read them as is.
+ */
+static __always_inline bool read_hdr(struct bpf_raw_tracepoint_args *ctx, struct vmsg_hdr *h)
 {
 	const void *hdr = (const void *)ctx->args[0];
 
@@ -92,11 +95,11 @@ static __always_inline bool read_hdr(struct bpf_raw_tracepoint_args *ctx, struct
 	return targ_dev < 0 || h->dev_num == (u16)targ_dev;
 }
 
-static __always_inline void count_type(const struct msglat_hdr *h, u8 dir, bool error)
+static __always_inline void count_type(const struct vmsg_hdr *h, u8 dir, bool error)
 {
 	struct msglat_type_key key = {
 		.dir = dir,
-		.bus = !!(h->type & MSGLAT_TYPE_BUS),
+		.bus = !!(h->type & VMSG_TYPE_BUS),
 		.msg_id = h->msg_id,
 	};
 	struct msglat_type_val zero = {}, *val;
@@ -114,7 +117,7 @@ SEC("raw_tp/virtio_msg_xfer")
 int msglat_xfer(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct msglat_inflight in = {};
-	struct msglat_hdr h;
+	struct vmsg_hdr h;
 	u32 dev;
 
 	if (!read_hdr(ctx, &h))
@@ -122,7 +125,7 @@ int msglat_xfer(struct bpf_raw_tracepoint_args *ctx)
 	count_type(&h, MSGLAT_DIR_REQ, false);
 	dev = h.dev_num;
 	in.ts = bpf_ktime_get_ns();
-	in.bus = !!(h.type & MSGLAT_TYPE_BUS);
+	in.bus = !!(h.type & VMSG_TYPE_BUS);
 	in.msg_id = h.msg_id;
 	bpf_map_update_elem(&inflight, &dev, &in, BPF_ANY);
 	return 0;
@@ -136,7 +139,7 @@ int msglat_xfer_done(struct bpf_raw_tracepoint_args *ctx)
 	struct msglat_inflight *in;
 	struct msglat_req_key key = {};
 	struct msglat_req_val *val;
-	struct msglat_hdr h;
+	struct vmsg_hdr h;
 	u32 dev;
 
 	if (!read_hdr(ctx, &h))
@@ -147,7 +150,7 @@ int msglat_xfer_done(struct bpf_raw_tracepoint_args *ctx)
 		/* No response arrived: charge the error to the request's type. */
 		struct msglat_type_key tkey = {
 			.dir = MSGLAT_DIR_REQ,
-			.bus = !!(h.type & MSGLAT_TYPE_BUS),
+			.bus = !!(h.type & VMSG_TYPE_BUS),
 			.msg_id = h.msg_id,
 		};
 		struct msglat_type_val *tval = bpf_map_lookup_elem(&per_type, &tkey);
@@ -180,13 +183,13 @@ int msglat_send(struct bpf_raw_tracepoint_args *ctx)
 	u32 vq = (u32)ctx->args[1];
 	struct msglat_vq_key key;
 	struct msglat_vq_val *val;
-	struct msglat_hdr h;
+	struct vmsg_hdr h;
 	u64 now;
 
 	if (!read_hdr(ctx, &h))
 		return 0;
 	count_type(&h, MSGLAT_DIR_SEND, (int)ctx->args[2] != 0);
-	if (h.msg_id != MSGLAT_EVENT_AVAIL || vq == MSGLAT_NO_VQ)
+	if (h.msg_id != VMSG_EVENT_AVAIL || vq == MSGLAT_NO_VQ)
 		return 0;
 	key.dev_num = h.dev_num;
 	key.vq = vq;
@@ -207,13 +210,13 @@ int msglat_recv(struct bpf_raw_tracepoint_args *ctx)
 	int ret = (int)ctx->args[2];
 	struct msglat_vq_key key;
 	struct msglat_vq_val *val;
-	struct msglat_hdr h;
+	struct vmsg_hdr h;
 	u64 *start;
 
 	if (!read_hdr(ctx, &h))
 		return 0;
 	count_type(&h, MSGLAT_DIR_RECV, ret != 0);
-	if (ret || h.msg_id != MSGLAT_EVENT_USED || vq == MSGLAT_NO_VQ)
+	if (ret || h.msg_id != VMSG_EVENT_USED || vq == MSGLAT_NO_VQ)
 		return 0;
 	key.dev_num = h.dev_num;
 	key.vq = vq;

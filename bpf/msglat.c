@@ -30,17 +30,11 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "../kmod/include/uapi/virtio_msg.h"
+#include "../kmod/virtio_msg_wire.h"
 #include "hist.h"
 #include "msglat.h"
 #include "msglat.skel.h"
 #include "trace_helpers.h"
-
-_Static_assert(sizeof(struct msglat_hdr) == sizeof(struct vmsg_hdr), "vmsg_hdr layout");
-_Static_assert(MSGLAT_TYPE_RESPONSE == VMSG_TYPE_RESPONSE, "VMSG_TYPE_RESPONSE");
-_Static_assert(MSGLAT_TYPE_BUS == VMSG_TYPE_BUS, "VMSG_TYPE_BUS");
-_Static_assert(MSGLAT_EVENT_AVAIL == VMSG_EVENT_AVAIL, "VMSG_EVENT_AVAIL");
-_Static_assert(MSGLAT_EVENT_USED == VMSG_EVENT_USED, "VMSG_EVENT_USED");
 
 /* Upper bounds on entries read back: the BPF maps' max_entries. */
 #define MAX_TYPES 256

@@ -2,28 +2,16 @@
 /*
  * msglat: structures shared by msglat.bpf.c and msglat.c.
  *
- * The BPF side cannot include kmod/include/uapi/virtio_msg.h (it pulls in
- * libc headers), so the few wire constants it needs are repeated here;
- * msglat.c checks them against the uapi header at compile time.
+ * Message layout and ids (struct vmsg_hdr, VMSG_*) come from the wire layout
+ * header itself; in the BPF object its <linux/types.h> is the stand-in
+ * include/linux/types.h, since vmlinux.h has those types.
  */
 #ifndef __MSGLAT_H
 #define __MSGLAT_H
 
+#include "../kmod/include/uapi/virtio_msg.h"
 #include "hist.h"
 
-/* struct vmsg_hdr, all fields little endian (x86 and arm64 read them as is). */
-struct msglat_hdr {
-	unsigned char type;
-	unsigned char msg_id;
-	unsigned short dev_num;
-	unsigned short token;
-	unsigned short msg_size;
-};
-
-#define MSGLAT_TYPE_RESPONSE 0x01
-#define MSGLAT_TYPE_BUS 0x02
-#define MSGLAT_EVENT_AVAIL 0x41
-#define MSGLAT_EVENT_USED 0x42
 /* VMSG_TRACE_NO_VQ in kmod/virtio_msg_trace.h */
 #define MSGLAT_NO_VQ 0xffffffffu
 

@@ -17,7 +17,7 @@
 #include <linux/spinlock.h>
 #include <linux/virtio.h>
 
-#include "include/uapi/virtio_msg.h"
+#include "virtio_msg_wire.h"
 
 struct virtio_msg_device;
 

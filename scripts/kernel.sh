@@ -5,6 +5,7 @@
 # Prints shell assignments for eval:
 #   KVER=6.1.0-56-amd64 KERNEL=<vmlinuz> KMODS=<.../lib/modules/KVER> KDIR=<headers build dir>
 # Override with KVER=... (an ABI whose linux-image and linux-headers packages apt can fetch).
+# KVER and KDIR come from scripts/kdir.sh, which is all that make modules/check/clean need.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,17 +14,9 @@ die() {
 	exit 1
 }
 
-if [ -z "${KVER:-}" ]; then
-	# linux-headers-amd64 depends on exactly one linux-headers-<abi>-amd64
-	KVER=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 2>/dev/null |
-		grep -o 'linux-headers-[0-9][^ ,]*-amd64' | head -n 1 | sed 's/^linux-headers-//') ||
-		true
-	[ -n "$KVER" ] || die "linux-headers-amd64 is not installed (run scripts/deps.sh)"
-fi
-KDIR=/usr/src/linux-headers-$KVER
-if ! [ -r "$KDIR/Makefile" ]; then
-	die "$KDIR missing: apt-get install linux-headers-$KVER (scripts/deps.sh does)"
-fi
+# KDIR is not taken from the environment here: the guest's modules must match its image.
+kdir=$(KDIR='' "$ROOT/scripts/kdir.sh") || exit 1
+eval "$kdir"
 
 CACHE=$ROOT/.cache/kernel/$KVER
 KERNEL=$CACHE/boot/vmlinuz-$KVER

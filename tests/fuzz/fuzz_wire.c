@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fuzz_wire.c - libFuzzer target for the virtio-msg wire-format header
- * (kmod/include/uapi/virtio_msg.h).
+ * fuzz_wire.c - libFuzzer target for the virtio-msg wire format (kmod/virtio_msg_wire.[ch],
+ * layouts in kmod/include/uapi/virtio_msg.h).
  *
  * Every input is one received message.  It is validated against several bus maximum sizes and
  * the result is compared with ref_validate(), an independent reading of the 2025-12-01 draft
@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "virtio_msg.h"
+#include "virtio_msg_wire.h"
 
 #define CHECK(cond)                                                                       \
 	do {                                                                              \

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "virtio_msg.h"
+#include "virtio_msg_wire.h"
 
 static const char *dir;
 

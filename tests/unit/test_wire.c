@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * test_wire.c - cmocka tests of the virtio-msg wire-format header
- * (kmod/include/uapi/virtio_msg.h): every message of the 2025-12-01 draft built with
+ * test_wire.c - cmocka tests of the virtio-msg wire format (kmod/virtio_msg_wire.[ch], layouts in
+ * kmod/include/uapi/virtio_msg.h): every message of the 2025-12-01 draft built with
  * vmsg_init(), validated, copied as raw bytes and decoded back; then malformed messages of
  * every kind the receiver must drop.
  *
@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "virtio_msg.h"
+#include "virtio_msg_wire.h"
 
 #define T_REQ 0
 #define T_RESP VMSG_TYPE_RESPONSE
