@@ -4,8 +4,8 @@
 #
 #   host:  kmod build (W=1) and `make check` (checkpatch + sparse), wire-format unit tests
 #          (cmocka, ASan+UBSan) and a bounded libFuzzer run, bench/ unit tests, bpf tools
-#          build, clang-format of the userspace C, shellcheck of scripts/ and tests/guest/
-#   guest: tests/guest/t_*.sh in a QEMU microvm (Debian's kernel, our modules), each test
+#          build, clang-format of the userspace C, shellcheck of scripts/ and guest/
+#   guest: guest/tests/t_*.sh in a QEMU microvm (Debian's kernel, our modules), each test
 #          reported back over the serial console, kernel log scanned after each
 #   bench: a seconds-long `make bench` smoke (one scenario per transport)
 #   gate:  `make gate` with a bus cost injected must fail (the gate's self-test)
@@ -16,6 +16,8 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
 LOG=$ROOT/build/test
+# shellcheck source=guest/config.sh
+. guest/config.sh
 mkdir -p "$LOG"
 PASSED=0 FAILED=0
 declare -a FAILS=()
@@ -74,7 +76,8 @@ counts bench-unit build/bench.counts
 step bpf-build make -C bpf
 step clang-format clang-format --dry-run --Werror bench/*.c bench/*.h bench/tests/*.c \
 	tests/unit/*.c tests/fuzz/*.c bpf/*.c bpf/*.h
-step shellcheck shellcheck -x -S warning scripts/*.sh tests/guest/*.sh tests/guest/init .ci/run
+step shellcheck shellcheck -x -S warning scripts/*.sh guest/*.sh guest/init guest/tests/*.sh \
+	.ci/run
 
 # ---- guest -----------------------------------------------------------------------------------
 if [ $kmod_ok = 1 ]; then
@@ -86,8 +89,8 @@ if [ $kmod_ok = 1 ]; then
 			--initramfs "$initrd" --append "vmsg=test vmsg_tests=${TESTS:-}" -- \
 			-blockdev driver=null-co,node-name=tpci,read-zeroes=on,size=67108864 \
 			-blockdev driver=null-co,node-name=tmmio,read-zeroes=on,size=67108864 \
-			-device virtio-blk-pci,drive=tpci,serial=test-pci \
-			-device virtio-blk-device,drive=tmmio,serial=test-mmio \
+			-device virtio-blk-pci,drive=tpci,serial="${SERIAL_TEST}pci" \
+			-device virtio-blk-device,drive=tmmio,serial="${SERIAL_TEST}mmio" \
 			>"$LOG/guest.log" 2>&1
 		qrc=$?
 		n=0

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# run.sh [name,name,...] - run /tests/t_*.sh in order; after each, scan the kernel log it
+# run.sh [name,name,...] - run /guest/tests/t_*.sh in order; after each, scan the kernel log it
 # produced for warnings, BUGs, oopses and unknown symbols (any hit fails the test). Prints
 #   VMSG-TEST <name> PASS|FAIL|SKIP [reason]
 # on the console for the host to collect, after the test's output (and, when it failed, the
@@ -9,7 +9,7 @@ SEL=${1:-}
 BAD='WARNING:|BUG:|Oops|Unknown symbol|unknown symbol|Call Trace|general protection|KASAN|UBSAN|soft lockup|hung task|RCU stall|list_del corruption|refcount_t:'
 
 dmesg -c >/dev/null
-for t in /tests/t_*.sh; do
+for t in /guest/tests/t_*.sh; do
 	name=${t##*/t_}
 	name=${name#*_}
 	name=${name%.sh}
@@ -18,8 +18,8 @@ for t in /tests/t_*.sh; do
 	fi
 	echo "VMSG-RUN $name"
 	start=$(cut -d' ' -f1 /proc/uptime)
-	# shellcheck source=tests/guest/lib.sh disable=SC1090,SC1091
-	(. /tests/lib.sh && . "$t") >"/tmp/$name.log" 2>&1
+	# shellcheck source=guest/lib.sh disable=SC1090,SC1091
+	(. /guest/lib.sh && . "$t") >"/tmp/$name.log" 2>&1
 	rc=$?
 	end=$(cut -d' ' -f1 /proc/uptime)
 	dmesg -c >"/tmp/$name.dmesg"
