@@ -1,25 +1,43 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# run.sh [name,name,...] - run /guest/tests/t_*.sh in order; after each, scan the kernel log it
-# produced for warnings, BUGs, oopses and unknown symbols (any hit fails the test). Prints
-#   VMSG-TEST <name> PASS|FAIL|SKIP [reason]
-# on the console for the host to collect, after the test's output (and, when it failed, the
-# kernel log it produced).
+# run.sh [name,name,...] - the guest's test runner: tests/t_*.sh next to it in order (all, or
+# those named), each in a subshell with lib.sh; after each, the kernel log it produced is scanned
+# for warnings, BUGs, oopses and unknown symbols (any hit fails the test). Reports TAP on the
+# console, which scripts/test.sh tallies (a test that never reports is a failure there):
+#   1..N
+#   # running <name>
+#   # | <the test's output, its last 60 lines>
+#   ok <n> - <name> # <seconds>s         ok <n> - <name> # SKIP <reason>
+#   not ok <n> - <name> # FAIL: <reason>, then "# dmesg| " the kernel log it produced
+GUEST_DIR=${GUEST_DIR:-$(cd "$(dirname "$0")" && pwd)}
+export GUEST_DIR
 SEL=${1:-}
 BAD='WARNING:|BUG:|Oops|Unknown symbol|unknown symbol|Call Trace|general protection|KASAN|UBSAN|soft lockup|hung task|RCU stall|list_del corruption|refcount_t:'
 
-dmesg -c >/dev/null
-for t in /guest/tests/t_*.sh; do
-	name=${t##*/t_}
-	name=${name#*_}
-	name=${name%.sh}
+test_name() { # path -> name: t_10_probe.sh -> probe
+	_t=${1##*/t_}
+	_t=${_t#*_}
+	echo "${_t%.sh}"
+}
+set --
+for t in "$GUEST_DIR"/tests/t_*.sh; do
+	[ -e "$t" ] || continue
 	if [ -n "$SEL" ]; then
-		case ",$SEL," in *",$name,"*) ;; *) continue ;; esac
+		case ",$SEL," in *",$(test_name "$t"),"*) ;; *) continue ;; esac
 	fi
-	echo "VMSG-RUN $name"
+	set -- "$@" "$t"
+done
+echo "1..$#"
+
+dmesg -c >/dev/null
+n=0
+for t; do
+	n=$((n + 1))
+	name=$(test_name "$t")
+	echo "# running $name"
 	start=$(cut -d' ' -f1 /proc/uptime)
 	# shellcheck source=guest/lib.sh disable=SC1090,SC1091
-	(. /guest/lib.sh && . "$t") >"/tmp/$name.log" 2>&1
+	(. "$GUEST_DIR/lib.sh" && . "$t") >"/tmp/$name.log" 2>&1
 	rc=$?
 	end=$(cut -d' ' -f1 /proc/uptime)
 	dmesg -c >"/tmp/$name.dmesg"
@@ -28,13 +46,13 @@ for t in /guest/tests/t_*.sh; do
 		echo "FAIL: kernel log: $(grep -E "$BAD" "/tmp/$name.dmesg" | head -n 1)" >>"/tmp/$name.log"
 		rc=1
 	fi
-	sed 's/^/  | /' "/tmp/$name.log" | tail -n 60
+	sed 's/^/# | /' "/tmp/$name.log" | tail -n 60
 	case $rc in
-	0) echo "VMSG-TEST $name PASS ${secs}s" ;;
-	77) echo "VMSG-TEST $name SKIP $(grep '^skip:' "/tmp/$name.log" | tail -n 1)" ;;
+	0) echo "ok $n - $name # ${secs}s" ;;
+	77) echo "ok $n - $name # SKIP $(sed -n 's/^skip: *//p' "/tmp/$name.log" | tail -n 1)" ;;
 	*)
-		echo "VMSG-TEST $name FAIL $(grep '^FAIL:' "/tmp/$name.log" | tail -n 1)"
-		sed 's/^/  dmesg| /' "/tmp/$name.dmesg" | tail -n 60
+		echo "not ok $n - $name # $(grep '^FAIL:' "/tmp/$name.log" | tail -n 1)"
+		sed 's/^/# dmesg| /' "/tmp/$name.dmesg" | tail -n 60
 		;;
 	esac
 done
