@@ -41,7 +41,7 @@
 /* RX buffers per frame: 6.1 mergeable buffers are >= 1518 bytes, 43 do. */
 #define VMSG_NET_MAX_BUFS 64
 
-unsigned int vmsg_net_pairs = 1;
+static unsigned int vmsg_net_pairs = 1;
 static bool vmsg_net_offload = true;
 
 vmsg_loop_param_uint(net_pairs, vmsg_net_pairs, 0, VMSG_NET_MAX_PAIRS, 0444);
@@ -56,6 +56,12 @@ struct vmsg_net {
 	/* The frame's first RX chain: its header is written last. */
 	struct vmsg_loop_chain first;
 };
+
+/* Both ends of every pair: instances 2p and 2p + 1 are peers. */
+static unsigned int vmsg_net_instances(void)
+{
+	return 2 * vmsg_net_pairs;
+}
 
 static int vmsg_net_init(struct vmsg_loop_dev *ld, unsigned int index)
 {
@@ -235,7 +241,7 @@ static int vmsg_net_tx(struct vmsg_loop_dev *ld, struct vmsg_loop_vq *vq, unsign
 		if (vq->broken)
 			return -EIO;
 		if (ret) {
-			atomic64_inc(&ld->stats.dropped);
+			vmsg_loop_count(ld, VMSG_STAT_DROPPED);
 			pr_debug("dev %u: TX frame %u dropped: %d\n",
 				 ld->vmdev.dev_num, c->head, ret);
 		}
@@ -263,6 +269,8 @@ static void vmsg_net_reset(struct vmsg_loop_dev *ld)
 const struct vmsg_loop_model vmsg_net_model = {
 	.name = "net",
 	.device_id = VIRTIO_ID_NET,
+	.instances = vmsg_net_instances,
+	.paired = true,
 	.init = vmsg_net_init,
 	.destroy = vmsg_net_destroy,
 	.features = vmsg_net_features,

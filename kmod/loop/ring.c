@@ -315,7 +315,7 @@ void vmsg_loop_vq_push(struct vmsg_loop_vq *vq, u16 head, u32 len)
 	WRITE_ONCE(e->len, cpu_to_vr32(len));
 	vq->used_idx++;
 	vq->unsignalled++;
-	atomic64_inc(&vq->ld->stats.chains);
+	vmsg_loop_count(vq->ld, VMSG_STAT_CHAINS);
 }
 
 void vmsg_loop_vq_flush(struct vmsg_loop_vq *vq)
