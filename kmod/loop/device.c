@@ -51,9 +51,9 @@ static const char * const vmsg_loop_fault_names[] = {
 
 /* ---- knobs ---------------------------------------------------------- */
 
-bool vmsg_loop_batch = true;
+static bool vmsg_loop_batch = true;
 static bool vmsg_loop_event_idx = true;
-bool vmsg_loop_zerocopy = true;
+static bool vmsg_loop_zerocopy = true;
 static int vmsg_loop_fault_type;
 static atomic_t vmsg_loop_fault_left = ATOMIC_INIT(0);
 
@@ -133,6 +133,12 @@ bool vmsg_loop_vq_usable(struct vmsg_loop_vq *vq)
 	       (READ_ONCE(vq->ld->status) & VIRTIO_CONFIG_S_DRIVER_OK);
 }
 
+void vmsg_loop_knobs_read(struct vmsg_loop_knobs *knobs)
+{
+	knobs->batch = READ_ONCE(vmsg_loop_batch);
+	knobs->zerocopy = READ_ONCE(vmsg_loop_zerocopy);
+}
+
 /* ---- device to driver events ----------------------------------------- */
 
 static void vmsg_loop_send_used(struct vmsg_loop_dev *ld, unsigned int index)
@@ -181,7 +187,7 @@ void vmsg_loop_vq_done(struct vmsg_loop_vq *vq, u16 head, u32 len)
 		vmsg_loop_vq_flush_remote(vq);
 		return;
 	}
-	if (!READ_ONCE(vmsg_loop_batch) && vmsg_loop_vq_decide(vq))
+	if (!vq->knobs.batch && vmsg_loop_vq_decide(vq))
 		vmsg_loop_send_used(ld, vq->index);
 }
 
@@ -391,8 +397,10 @@ static int vmsg_loop_set_vqueue(struct vmsg_loop_dev *ld)
 	ret = vq->ready ? -EBUSY : vmsg_loop_vq_map(vq, size, le64_to_cpu(rq->desc_addr),
 						      le64_to_cpu(rq->driver_addr),
 						      le64_to_cpu(rq->device_addr));
-	if (!ret)
+	if (!ret) {
 		vq->event_idx = ld->features & BIT_ULL(VIRTIO_RING_F_EVENT_IDX);
+		vmsg_loop_knobs_read(&vq->knobs);
+	}
 	mutex_unlock(&vq->lock);
 	if (ret) {
 		/* No error message exists: no answer, the transport times out. */
@@ -560,7 +568,7 @@ static void vmsg_loop_serve(struct vmsg_loop_dev *ld)
 
 static void vmsg_loop_process_vq(struct vmsg_loop_dev *ld, struct vmsg_loop_vq *vq)
 {
-	bool batch = READ_ONCE(vmsg_loop_batch), signal = false;
+	bool batch, signal = false;
 	unsigned int done = 0;
 	u16 start, idx;
 	int ret;
@@ -568,6 +576,9 @@ static void vmsg_loop_process_vq(struct vmsg_loop_dev *ld, struct vmsg_loop_vq *
 	mutex_lock(&vq->lock);
 	if (!vmsg_loop_vq_usable(vq))
 		goto out_unlock;
+	/* One read for the pass: disable/enable and decide must agree. */
+	vmsg_loop_knobs_read(&vq->knobs);
+	batch = vq->knobs.batch;
 	if (batch)
 		vmsg_loop_vq_disable_notify(vq);
 	for (;;) {

@@ -35,6 +35,16 @@
 
 struct vmsg_loop_dev;
 
+/*
+ * The run-time knobs that shape queue handling, read once by whoever takes
+ * a queue's lock to handle it and used for that whole lock hold: a knob
+ * written meanwhile takes effect at the next one, never halfway through.
+ */
+struct vmsg_loop_knobs {
+	bool batch;
+	bool zerocopy;
+};
+
 /* One guest-physical segment of a descriptor chain. */
 struct vmsg_loop_seg {
 	u64 addr;
@@ -73,6 +83,8 @@ struct vmsg_loop_iter {
  * @ready: SET_VQUEUE accepted, rings mapped
  * @broken: the driver broke the ring rules; the queue is ignored until reset
  * @event_idx: VIRTIO_RING_F_EVENT_IDX negotiated
+ * @knobs: knobs of the current lock hold (set by the owner's kthread when it
+ *	handles the queue and at SET_VQUEUE; a peer filling the queue uses them)
  * @num: ring size
  * @desc_pa: descriptor table address (guest physical)
  * @avail_pa: driver area address
@@ -95,6 +107,7 @@ struct vmsg_loop_vq {
 	bool ready;
 	bool broken;
 	bool event_idx;
+	struct vmsg_loop_knobs knobs;
 	u32 num;
 	u64 desc_pa;
 	u64 avail_pa;
@@ -260,9 +273,8 @@ static inline void vmsg_loop_count(struct vmsg_loop_dev *ld, enum vmsg_loop_stat
 	atomic64_inc(&ld->stats[stat]);
 }
 
-/* Knobs (device.c), read where they apply. */
-extern bool vmsg_loop_batch;
-extern bool vmsg_loop_zerocopy;
+/* Knobs (device.c): one consistent read of the run-time ones. */
+void vmsg_loop_knobs_read(struct vmsg_loop_knobs *knobs);
 
 /* Bus services (bus.c). */
 extern struct device *vmsg_loop_root;

@@ -295,7 +295,7 @@ int vmsg_loop_vq_pop(struct vmsg_loop_vq *vq, struct vmsg_loop_chain *chain)
 		return ret;
 	vq->last_avail++;
 	/* Unbatched: ask for a notification for every new buffer. */
-	if (!READ_ONCE(vmsg_loop_batch) && vq->event_idx)
+	if (!vq->knobs.batch && vq->event_idx)
 		WRITE_ONCE(*(__virtio16 *)&vq->used->ring[vq->num], cpu_to_vr16(vq->last_avail));
 	return 1;
 }
@@ -478,19 +478,20 @@ err:
 /* Copy @len readable bytes out of the chain into @buf. */
 int vmsg_loop_iter_pull(struct vmsg_loop_iter *it, void *buf, u32 len)
 {
-	return vmsg_loop_iter_xfer(it, buf, len, false, READ_ONCE(vmsg_loop_zerocopy));
+	return vmsg_loop_iter_xfer(it, buf, len, false, it->vq->knobs.zerocopy);
 }
 
 /* Copy @len bytes of @buf into the chain's writable part. */
 int vmsg_loop_iter_push(struct vmsg_loop_iter *it, const void *buf, u32 len)
 {
-	return vmsg_loop_iter_xfer(it, (void *)buf, len, true, READ_ONCE(vmsg_loop_zerocopy));
+	return vmsg_loop_iter_xfer(it, (void *)buf, len, true, it->vq->knobs.zerocopy);
 }
 
 /* Copy @len bytes from one chain to another (net TX of one device to RX of its peer). */
 int vmsg_loop_iter_copy(struct vmsg_loop_iter *dst, struct vmsg_loop_iter *src, u32 len)
 {
-	bool zc = READ_ONCE(vmsg_loop_zerocopy);
+	/* One mode for the whole copy: the sending queue's. */
+	bool zc = src->vq->knobs.zerocopy;
 	u64 spa, dpa;
 	u32 sn, dn, n;
 	void *s, *d;
