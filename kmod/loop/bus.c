@@ -270,6 +270,8 @@ static void vmsg_loop_release_work(struct work_struct *work)
 	mutex_unlock(&vmsg_loop_lock);
 	if (ld->task)
 		kthread_stop(ld->task);
+	/* Only the kthread arms it: it stays off now. */
+	del_timer_sync(&ld->kick_timer);
 	/* The peer's kthread may still look at our RX queue: it finds none. */
 	for (i = 0; i < ld->nvqs; i++) {
 		if (!ld->vqs[i])
@@ -423,6 +425,7 @@ static struct vmsg_loop_dev *vmsg_loop_create(const struct vmsg_loop_model *mode
 	ld->index = index;
 	INIT_LIST_HEAD(&ld->list);
 	init_waitqueue_head(&ld->wq);
+	timer_setup(&ld->kick_timer, vmsg_loop_kick_timer, 0);
 	init_waitqueue_head(&ld->slot.wq);
 	spin_lock_init(&ld->slot.lock);
 	mutex_init(&ld->event_mutex);
@@ -580,6 +583,7 @@ static const char * const vmsg_loop_stat_names[VMSG_STAT_NR] = {
 	[VMSG_STAT_SUPPRESSED] = "suppressed",
 	[VMSG_STAT_FAULTS] = "faults",
 	[VMSG_STAT_DROPPED] = "dropped",
+	[VMSG_STAT_NOBUF] = "nobuf",
 };
 
 /* One line per device: "dev N model name value name value ...". */

@@ -126,6 +126,26 @@ void vmsg_loop_kick(struct vmsg_loop_dev *ld, unsigned int vq_index)
 	wake_up(&ld->wq);
 }
 
+/*
+ * Kick queue @vq_index of @ld in @delay jiffies (an earlier deadline
+ * wins); any context.  Stopped by the release before the memory goes.
+ */
+void vmsg_loop_kick_later(struct vmsg_loop_dev *ld, unsigned int vq_index, unsigned long delay)
+{
+	set_bit(vq_index, &ld->timer_pending);
+	timer_reduce(&ld->kick_timer, jiffies + delay);
+}
+
+void vmsg_loop_kick_timer(struct timer_list *t)
+{
+	struct vmsg_loop_dev *ld = from_timer(ld, t, kick_timer);
+	unsigned int i;
+
+	for (i = 0; i < ld->nvqs; i++)
+		if (test_and_clear_bit(i, &ld->timer_pending))
+			vmsg_loop_kick(ld, i);
+}
+
 /* Queue set up and device running; caller holds vq->lock. */
 bool vmsg_loop_vq_usable(struct vmsg_loop_vq *vq)
 {

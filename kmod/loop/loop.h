@@ -14,6 +14,7 @@
 #include <linux/mutex.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
+#include <linux/timer.h>
 #include <linux/types.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
@@ -165,6 +166,7 @@ enum vmsg_loop_stat {
 	VMSG_STAT_SUPPRESSED,	/* EVENT_USED the driver did not want */
 	VMSG_STAT_FAULTS,	/* faults injected */
 	VMSG_STAT_DROPPED,	/* requests, answers or frames dropped */
+	VMSG_STAT_NOBUF,	/* frames dropped: the peer had no RX buffers */
 	VMSG_STAT_NR,
 };
 
@@ -221,6 +223,8 @@ struct vmsg_loop_slot {
  * @wq: wakes @task
  * @avail_pending: per-vq bits: handle this queue (EVENT_AVAIL, budget left)
  * @used_pending: per-vq bits: a peer completed chains, decide EVENT_USED
+ * @kick_timer: kicks the queues in @timer_pending (vmsg_loop_kick_later())
+ * @timer_pending: per-vq bits: kick this queue when @kick_timer fires
  * @slot: the request slot
  * @event_mutex: held while virtio_msg_event() runs (synchronize op)
  * @dreq: the kthread's copy of the request it serves
@@ -248,6 +252,8 @@ struct vmsg_loop_dev {
 	wait_queue_head_t wq;
 	unsigned long avail_pending;
 	unsigned long used_pending;
+	struct timer_list kick_timer;
+	unsigned long timer_pending;
 
 	struct vmsg_loop_slot slot;
 	struct mutex event_mutex;	/* virtio_msg_event() calls */
@@ -302,6 +308,8 @@ int vmsg_loop_set_uint(const char *val, const struct kernel_param *kp,
 int vmsg_loop_thread(void *data);
 bool vmsg_loop_has_feature(struct vmsg_loop_dev *ld, unsigned int bit);
 void vmsg_loop_kick(struct vmsg_loop_dev *ld, unsigned int vq_index);
+void vmsg_loop_kick_later(struct vmsg_loop_dev *ld, unsigned int vq_index, unsigned long delay);
+void vmsg_loop_kick_timer(struct timer_list *t);
 bool vmsg_loop_vq_usable(struct vmsg_loop_vq *vq);
 void vmsg_loop_vq_done(struct vmsg_loop_vq *vq, u16 head, u32 len);
 void vmsg_loop_vq_flush_remote(struct vmsg_loop_vq *vq);
