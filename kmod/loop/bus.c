@@ -293,14 +293,27 @@ static void vmsg_loop_release_work(struct work_struct *work)
 }
 
 /*
- * The transport's last put_device() may come from any context: the
- * sleeping part runs on our workqueue, which module exit destroys (and so
- * waits for) only after every release.
+ * The transport is done with @vmdev: from the return of this op no event
+ * may reach it, although the kthread runs until the release work stops it.
+ * Events are delivered under event_mutex, so: mark the device gone under
+ * it, which also waits for an event in flight, unless the release comes
+ * from inside that event (the kthread dropping the last reference).  The
+ * transport calls this from put_device() in process context (unregister,
+ * a failed register); the rest, stopping the kthread and freeing, runs on
+ * our workqueue, which module exit destroys (and so waits for) only after
+ * every release.
  */
 static void vmsg_loop_release(struct virtio_msg_device *vmdev)
 {
 	struct vmsg_loop_dev *ld = to_loop_dev(vmdev);
 
+	if (current == ld->task) {
+		ld->gone = true;	/* our own event_mutex section */
+	} else {
+		mutex_lock(&ld->event_mutex);
+		ld->gone = true;
+		mutex_unlock(&ld->event_mutex);
+	}
 	INIT_WORK(&ld->release_work, vmsg_loop_release_work);
 	queue_work(vmsg_loop_wq, &ld->release_work);
 }

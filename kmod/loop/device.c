@@ -172,7 +172,9 @@ static void vmsg_loop_send_used(struct vmsg_loop_dev *ld, unsigned int index)
 	vmsg_loop_count(ld, VMSG_STAT_TO_DRV);
 	vmsg_loop_count(ld, VMSG_STAT_USED);
 	mutex_lock(&ld->event_mutex);
-	virtio_msg_event(&ld->vmdev, &m.hdr, vmsg_size(&m.hdr));
+	/* After the release op nothing reaches the transport (bus.c). */
+	if (!ld->gone)
+		virtio_msg_event(&ld->vmdev, &m.hdr, vmsg_size(&m.hdr));
 	mutex_unlock(&ld->event_mutex);
 }
 

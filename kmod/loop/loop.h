@@ -227,6 +227,7 @@ struct vmsg_loop_slot {
  * @timer_pending: per-vq bits: kick this queue when @kick_timer fires
  * @slot: the request slot
  * @event_mutex: held while virtio_msg_event() runs (synchronize op)
+ * @gone: the release op ran: no event reaches the transport (@event_mutex)
  * @dreq: the kthread's copy of the request it serves
  * @dresp: the response the kthread builds
  * @release_work: runs the release op's sleeping part
@@ -256,7 +257,8 @@ struct vmsg_loop_dev {
 	unsigned long timer_pending;
 
 	struct vmsg_loop_slot slot;
-	struct mutex event_mutex;	/* virtio_msg_event() calls */
+	struct mutex event_mutex;	/* virtio_msg_event() calls, @gone */
+	bool gone;
 	struct vmsg dreq;
 	struct vmsg dresp;
 	struct work_struct release_work;
