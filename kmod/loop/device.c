@@ -18,7 +18,9 @@
 #include <linux/bitops.h>
 #include <linux/device.h>
 #include <linux/kernel.h>
+#include <linux/ioport.h>
 #include <linux/kthread.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/string.h>
@@ -38,6 +40,8 @@ enum vmsg_loop_fault {
 	VMSG_FAULT_BADID,
 	VMSG_FAULT_BADTOKEN,
 	VMSG_FAULT_BADINDEX,
+	/* Faults from here on hit chains, not responses. */
+	VMSG_FAULT_BADADDR,
 };
 
 static const char * const vmsg_loop_fault_names[] = {
@@ -47,6 +51,7 @@ static const char * const vmsg_loop_fault_names[] = {
 	[VMSG_FAULT_BADID] = "badid",
 	[VMSG_FAULT_BADTOKEN] = "badtoken",
 	[VMSG_FAULT_BADINDEX] = "badindex",
+	[VMSG_FAULT_BADADDR] = "badaddr",
 };
 
 /* ---- knobs ---------------------------------------------------------- */
@@ -62,7 +67,8 @@ static int vmsg_loop_set_fault(const char *val, const struct kernel_param *kp)
 	int i = sysfs_match_string(vmsg_loop_fault_names, val);
 
 	if (i < 0) {
-		pr_err("fault: not none, drop, badsize, badid, badtoken or badindex: %s\n", val);
+		pr_err("fault: not none, drop, badsize, badid, badtoken, badindex or badaddr: %s\n",
+		       val);
 		return -EINVAL;
 	}
 	WRITE_ONCE(vmsg_loop_fault_type, i);
@@ -108,9 +114,9 @@ MODULE_PARM_DESC(event_idx, "Offer VIRTIO_RING_F_EVENT_IDX; read at feature nego
 module_param_named(zerocopy, vmsg_loop_zerocopy, bool, 0644);
 MODULE_PARM_DESC(zerocopy, "Use driver buffers in place (default 1); 0: bounce every byte through a per-queue page");
 module_param_cb(fault, &vmsg_loop_fault_ops, NULL, 0644);
-MODULE_PARM_DESC(fault, "Fault for the next fault_count responses: none, drop, badsize, badid, badtoken, badindex (default none)");
+MODULE_PARM_DESC(fault, "Fault for the next fault_count responses: none, drop, badsize, badid, badtoken, badindex; or chains: badaddr (default none)");
 module_param_cb(fault_count, &vmsg_loop_fault_count_ops, NULL, 0644);
-MODULE_PARM_DESC(fault_count, "Responses left to inject the fault into (default 0)");
+MODULE_PARM_DESC(fault_count, "Responses (or chains) left to inject the fault into (default 0)");
 
 bool vmsg_loop_has_feature(struct vmsg_loop_dev *ld, unsigned int bit)
 {
@@ -503,7 +509,8 @@ static bool vmsg_loop_fault(struct vmsg_loop_dev *ld, struct vmsg *resp)
 	u16 size = vmsg_size(&resp->hdr);
 	void *p = vmsg_payload(&resp->hdr);
 
-	if (type == VMSG_FAULT_NONE || atomic_dec_if_positive(&vmsg_loop_fault_left) < 0)
+	if (type == VMSG_FAULT_NONE || type >= VMSG_FAULT_BADADDR ||
+	    atomic_dec_if_positive(&vmsg_loop_fault_left) < 0)
 		return false;
 	vmsg_loop_count(ld, VMSG_STAT_FAULTS);
 	switch (type) {
@@ -539,6 +546,37 @@ static bool vmsg_loop_fault(struct vmsg_loop_dev *ld, struct vmsg *resp)
 		break;
 	}
 	return false;
+}
+
+/* The first page of physical address space that is no RAM at all, or none. */
+static u64 vmsg_loop_not_ram(void)
+{
+	unsigned long pfn;
+
+	for (pfn = 1; pfn < (1UL << 20); pfn++)
+		if (region_intersects(PFN_PHYS(pfn), PAGE_SIZE, IORESOURCE_SYSTEM_RAM,
+				      IORES_DESC_NONE) == REGION_DISJOINT)
+			return PFN_PHYS(pfn);
+	return 1ULL << 52;
+}
+
+/**
+ * vmsg_loop_fault_addr - fault=badaddr: move a driver buffer off RAM
+ * @ld: the device whose queue the chain is on
+ * @addr: the address of the first writable descriptor of a chain
+ *
+ * As if the driver had given an address that is no RAM: the first page of
+ * the physical address space that is none (on x86 the legacy hole at
+ * 0xa0000, which has a struct page: pfn_valid() is true).
+ */
+void vmsg_loop_fault_addr(struct vmsg_loop_dev *ld, u64 *addr)
+{
+	if (READ_ONCE(vmsg_loop_fault_type) != VMSG_FAULT_BADADDR ||
+	    atomic_dec_if_positive(&vmsg_loop_fault_left) < 0)
+		return;
+	vmsg_loop_count(ld, VMSG_STAT_FAULTS);
+	*addr = vmsg_loop_not_ram();
+	pr_info("dev %u: fault badaddr: buffer moved to 0x%llx\n", ld->vmdev.dev_num, *addr);
 }
 
 /* kthread: serve the pending request, if any. */

@@ -315,6 +315,7 @@ void vmsg_loop_kick_timer(struct timer_list *t);
 bool vmsg_loop_vq_usable(struct vmsg_loop_vq *vq);
 void vmsg_loop_vq_done(struct vmsg_loop_vq *vq, u16 head, u32 len);
 void vmsg_loop_vq_flush_remote(struct vmsg_loop_vq *vq);
+void vmsg_loop_fault_addr(struct vmsg_loop_dev *ld, u64 *addr);
 
 /* Device-side split ring (ring.c). */
 int vmsg_loop_vq_map(struct vmsg_loop_vq *vq, u32 num, u64 desc, u64 avail, u64 used);

@@ -250,6 +250,8 @@ static int vmsg_loop_walk(struct vmsg_loop_vq *vq, u16 head, struct vmsg_loop_ch
 			chain->nout++;
 		}
 		chain->seg[chain->nseg].addr = vr64(d.addr);
+		if ((flags & VRING_DESC_F_WRITE) && chain->nseg == chain->nout)
+			vmsg_loop_fault_addr(vq->ld, &chain->seg[chain->nseg].addr);
 		chain->seg[chain->nseg].len = len;
 		chain->nseg++;
 		if (!(flags & VRING_DESC_F_NEXT))
