@@ -597,6 +597,7 @@ static const char * const vmsg_loop_stat_names[VMSG_STAT_NR] = {
 	[VMSG_STAT_FAULTS] = "faults",
 	[VMSG_STAT_DROPPED] = "dropped",
 	[VMSG_STAT_NOBUF] = "nobuf",
+	[VMSG_STAT_ERRORS] = "errors",
 };
 
 /* One line per device: "dev N model name value name value ...". */
@@ -643,6 +644,7 @@ static int __init vmsg_loop_init(void)
 {
 	int ret;
 
+	vmsg_loop_ram_init();
 	vmsg_loop_wq = alloc_workqueue("vmsg_loop", 0, 0);
 	if (!vmsg_loop_wq)
 		return -ENOMEM;

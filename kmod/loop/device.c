@@ -167,6 +167,18 @@ void vmsg_loop_knobs_read(struct vmsg_loop_knobs *knobs)
 
 /* ---- device to driver events ----------------------------------------- */
 
+/* Deliver one device-to-driver event, unless the transport released us. */
+static void vmsg_loop_send_event(struct vmsg_loop_dev *ld, struct vmsg *m)
+{
+	vmsg_loop_bus_cost();
+	vmsg_loop_count(ld, VMSG_STAT_TO_DRV);
+	mutex_lock(&ld->event_mutex);
+	/* After the release op nothing reaches the transport (bus.c). */
+	if (!ld->gone)
+		virtio_msg_event(&ld->vmdev, &m->hdr, vmsg_size(&m->hdr));
+	mutex_unlock(&ld->event_mutex);
+}
+
 static void vmsg_loop_send_used(struct vmsg_loop_dev *ld, unsigned int index)
 {
 	struct vmsg_event_used *ev;
@@ -174,14 +186,31 @@ static void vmsg_loop_send_used(struct vmsg_loop_dev *ld, unsigned int index)
 
 	ev = vmsg_init(&m, 0, VMSG_EVENT_USED, ld->vmdev.dev_num, sizeof(*ev));
 	ev->vq_index = cpu_to_le32(index);
-	vmsg_loop_bus_cost();
-	vmsg_loop_count(ld, VMSG_STAT_TO_DRV);
 	vmsg_loop_count(ld, VMSG_STAT_USED);
-	mutex_lock(&ld->event_mutex);
-	/* After the release op nothing reaches the transport (bus.c). */
-	if (!ld->gone)
-		virtio_msg_event(&ld->vmdev, &m.hdr, vmsg_size(&m.hdr));
-	mutex_unlock(&ld->event_mutex);
+	vmsg_loop_send_event(ld, &m);
+}
+
+/* A queue broke (ring.c): the kthread sets NEEDS_RESET; any thread. */
+void vmsg_loop_needs_reset(struct vmsg_loop_dev *ld)
+{
+	WRITE_ONCE(ld->needs_reset, true);
+	wake_up(&ld->wq);
+}
+
+/* kthread: NEEDS_RESET in the status, told with EVENT_CONFIG (2.1.2). */
+static void vmsg_loop_broke(struct vmsg_loop_dev *ld)
+{
+	struct vmsg_event_config *ev;
+	struct vmsg m;
+
+	WRITE_ONCE(ld->needs_reset, false);
+	if (!ld->status || (ld->status & VIRTIO_CONFIG_S_NEEDS_RESET))
+		return;
+	WRITE_ONCE(ld->status, ld->status | VIRTIO_CONFIG_S_NEEDS_RESET);
+	ev = vmsg_init(&m, 0, VMSG_EVENT_CONFIG, ld->vmdev.dev_num, sizeof(*ev));
+	ev->device_status = cpu_to_le32(ld->status);
+	ev->generation = cpu_to_le32(ld->generation);
+	vmsg_loop_send_event(ld, &m);
 }
 
 /* One EVENT_USED decision for what was completed since the last one. */
@@ -351,6 +380,7 @@ static void vmsg_loop_reset(struct vmsg_loop_dev *ld)
 	}
 	WRITE_ONCE(ld->status, 0);
 	WRITE_ONCE(ld->features, 0);
+	WRITE_ONCE(ld->needs_reset, false);
 	/* Kicks racing with the reset find no ready queue anyway. */
 	WRITE_ONCE(ld->avail_pending, 0);
 	WRITE_ONCE(ld->used_pending, 0);
@@ -374,7 +404,9 @@ static int vmsg_loop_status(struct vmsg_loop_dev *ld, bool set)
 			    ((ld->features & ~ld->offered) ||
 			     !(ld->features & BIT_ULL(VIRTIO_F_VERSION_1))))
 				s &= ~VIRTIO_CONFIG_S_FEATURES_OK;
-			WRITE_ONCE(ld->status, s & 0xff);
+			/* NEEDS_RESET is the device's: only a reset clears it. */
+			WRITE_ONCE(ld->status, (s & 0xff & ~VIRTIO_CONFIG_S_NEEDS_RESET) |
+				   (old & VIRTIO_CONFIG_S_NEEDS_RESET));
 			/* Buffers may have been added before DRIVER_OK: look now. */
 			if ((s & VIRTIO_CONFIG_S_DRIVER_OK) && !(old & VIRTIO_CONFIG_S_DRIVER_OK))
 				for (i = 0; i < ld->nvqs; i++)
@@ -645,8 +677,8 @@ static void vmsg_loop_process_vq(struct vmsg_loop_dev *ld, struct vmsg_loop_vq *
 		start = vmsg_loop_vq_avail_idx(vq);
 		ret = ld->model->handle_vq(ld, vq, VMSG_LOOP_BUDGET - done);
 		if (ret < 0 && ret != -EAGAIN) {
-			/* The model or ring.c said why; the queue is broken. */
-			vq->broken = true;
+			/* Usually the model or ring.c said why already. */
+			vmsg_loop_vq_error(vq, "chain handling failed, errno", -ret);
 			break;
 		}
 		/* Every round counts, so -EAGAIN rounds end too. */
@@ -690,7 +722,8 @@ static void vmsg_loop_signal_vq(struct vmsg_loop_dev *ld, struct vmsg_loop_vq *v
 static bool vmsg_loop_has_work(struct vmsg_loop_dev *ld)
 {
 	return READ_ONCE(ld->slot.req_pending) || READ_ONCE(ld->avail_pending) ||
-	       READ_ONCE(ld->used_pending) || kthread_should_stop();
+	       READ_ONCE(ld->used_pending) || READ_ONCE(ld->needs_reset) ||
+	       kthread_should_stop();
 }
 
 int vmsg_loop_thread(void *data)
@@ -703,6 +736,8 @@ int vmsg_loop_thread(void *data)
 		if (wait_event_interruptible(ld->wq, vmsg_loop_has_work(ld)))
 			flush_signals(current);
 		vmsg_loop_serve(ld);
+		if (READ_ONCE(ld->needs_reset))
+			vmsg_loop_broke(ld);
 		for (i = 0; i < ld->nvqs; i++) {
 			if (test_and_clear_bit(i, &ld->avail_pending))
 				vmsg_loop_process_vq(ld, ld->vqs[i]);

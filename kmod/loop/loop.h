@@ -167,6 +167,7 @@ enum vmsg_loop_stat {
 	VMSG_STAT_FAULTS,	/* faults injected */
 	VMSG_STAT_DROPPED,	/* requests, answers or frames dropped */
 	VMSG_STAT_NOBUF,	/* frames dropped: the peer had no RX buffers */
+	VMSG_STAT_ERRORS,	/* driver errors on a queue (NEEDS_RESET) */
 	VMSG_STAT_NR,
 };
 
@@ -225,6 +226,8 @@ struct vmsg_loop_slot {
  * @used_pending: per-vq bits: a peer completed chains, decide EVENT_USED
  * @kick_timer: kicks the queues in @timer_pending (vmsg_loop_kick_later())
  * @timer_pending: per-vq bits: kick this queue when @kick_timer fires
+ * @needs_reset: a queue broke: the kthread sets NEEDS_RESET and tells the
+ *	driver (EVENT_CONFIG); set from any thread, cleared by the kthread
  * @slot: the request slot
  * @event_mutex: held while virtio_msg_event() runs (synchronize op)
  * @gone: the release op ran: no event reaches the transport (@event_mutex)
@@ -255,6 +258,7 @@ struct vmsg_loop_dev {
 	unsigned long used_pending;
 	struct timer_list kick_timer;
 	unsigned long timer_pending;
+	bool needs_reset;
 
 	struct vmsg_loop_slot slot;
 	struct mutex event_mutex;	/* virtio_msg_event() calls, @gone */
@@ -316,8 +320,10 @@ bool vmsg_loop_vq_usable(struct vmsg_loop_vq *vq);
 void vmsg_loop_vq_done(struct vmsg_loop_vq *vq, u16 head, u32 len);
 void vmsg_loop_vq_flush_remote(struct vmsg_loop_vq *vq);
 void vmsg_loop_fault_addr(struct vmsg_loop_dev *ld, u64 *addr);
+void vmsg_loop_needs_reset(struct vmsg_loop_dev *ld);
 
 /* Device-side split ring (ring.c). */
+void vmsg_loop_ram_init(void);
 int vmsg_loop_vq_map(struct vmsg_loop_vq *vq, u32 num, u64 desc, u64 avail, u64 used);
 void vmsg_loop_vq_reset(struct vmsg_loop_vq *vq);
 u16 vmsg_loop_vq_avail_idx(struct vmsg_loop_vq *vq);
