@@ -63,7 +63,7 @@
 /* ---- knobs ---------------------------------------------------------- */
 
 static unsigned int vmsg_loop_delay_ns;
-static unsigned int vmsg_loop_timeout_ms = 1000;
+unsigned int vmsg_loop_timeout_ms = 1000;
 
 /* Setter body for ranged unsigned knobs (here and in the models). */
 int vmsg_loop_set_uint(const char *val, const struct kernel_param *kp,

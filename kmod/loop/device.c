@@ -16,6 +16,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitops.h>
+#include <linux/delay.h>
 #include <linux/device.h>
 #include <linux/kernel.h>
 #include <linux/ioport.h>
@@ -40,7 +41,9 @@ enum vmsg_loop_fault {
 	VMSG_FAULT_BADID,
 	VMSG_FAULT_BADTOKEN,
 	VMSG_FAULT_BADINDEX,
-	/* Faults from here on hit chains, not responses. */
+	VMSG_FAULT_LATE,
+	/* Faults from here on are not done to a response. */
+	VMSG_FAULT_NORESET,
 	VMSG_FAULT_BADADDR,
 };
 
@@ -51,6 +54,8 @@ static const char * const vmsg_loop_fault_names[] = {
 	[VMSG_FAULT_BADID] = "badid",
 	[VMSG_FAULT_BADTOKEN] = "badtoken",
 	[VMSG_FAULT_BADINDEX] = "badindex",
+	[VMSG_FAULT_LATE] = "late",
+	[VMSG_FAULT_NORESET] = "noreset",
 	[VMSG_FAULT_BADADDR] = "badaddr",
 };
 
@@ -67,7 +72,7 @@ static int vmsg_loop_set_fault(const char *val, const struct kernel_param *kp)
 	int i = sysfs_match_string(vmsg_loop_fault_names, val);
 
 	if (i < 0) {
-		pr_err("fault: not none, drop, badsize, badid, badtoken, badindex or badaddr: %s\n",
+		pr_err("fault: not none, drop, badsize, badid, badtoken, badindex, late, noreset or badaddr: %s\n",
 		       val);
 		return -EINVAL;
 	}
@@ -114,7 +119,7 @@ MODULE_PARM_DESC(event_idx, "Offer VIRTIO_RING_F_EVENT_IDX; read at feature nego
 module_param_named(zerocopy, vmsg_loop_zerocopy, bool, 0644);
 MODULE_PARM_DESC(zerocopy, "Use driver buffers in place (default 1); 0: bounce every byte through a per-queue page");
 module_param_cb(fault, &vmsg_loop_fault_ops, NULL, 0644);
-MODULE_PARM_DESC(fault, "Fault for the next fault_count responses: none, drop, badsize, badid, badtoken, badindex; or chains: badaddr (default none)");
+MODULE_PARM_DESC(fault, "Fault for the next fault_count responses: none, drop, badsize, badid, badtoken, badindex, late (answer after timeout_ms + 200 ms); resets: noreset (SET_DEVICE_STATUS 0 ignored); chains: badaddr (default none)");
 module_param_cb(fault_count, &vmsg_loop_fault_count_ops, NULL, 0644);
 MODULE_PARM_DESC(fault_count, "Responses (or chains) left to inject the fault into (default 0)");
 
@@ -163,6 +168,16 @@ void vmsg_loop_knobs_read(struct vmsg_loop_knobs *knobs)
 {
 	knobs->batch = READ_ONCE(vmsg_loop_batch);
 	knobs->zerocopy = READ_ONCE(vmsg_loop_zerocopy);
+}
+
+/* Is fault @type armed with count left?  Then take one and count it. */
+static bool vmsg_loop_fault_take(struct vmsg_loop_dev *ld, int type)
+{
+	if (READ_ONCE(vmsg_loop_fault_type) != type ||
+	    atomic_dec_if_positive(&vmsg_loop_fault_left) < 0)
+		return false;
+	vmsg_loop_count(ld, VMSG_STAT_FAULTS);
+	return true;
 }
 
 /* ---- device to driver events ----------------------------------------- */
@@ -396,7 +411,9 @@ static int vmsg_loop_status(struct vmsg_loop_dev *ld, bool set)
 	if (set) {
 		s = le32_to_cpu(((const struct vmsg_status *)vmsg_cpayload(&ld->dreq.hdr))->status);
 		if (!s) {
-			vmsg_loop_reset(ld);
+			/* fault=noreset: keep everything, answer the old status. */
+			if (!vmsg_loop_fault_take(ld, VMSG_FAULT_NORESET))
+				vmsg_loop_reset(ld);
 		} else {
 			/* 3.1.1: FEATURES_OK only for a subset of the offer with VERSION_1. */
 			if ((s & VIRTIO_CONFIG_S_FEATURES_OK) &&
@@ -541,13 +558,16 @@ static bool vmsg_loop_fault(struct vmsg_loop_dev *ld, struct vmsg *resp)
 	u16 size = vmsg_size(&resp->hdr);
 	void *p = vmsg_payload(&resp->hdr);
 
-	if (type == VMSG_FAULT_NONE || type >= VMSG_FAULT_BADADDR ||
-	    atomic_dec_if_positive(&vmsg_loop_fault_left) < 0)
+	if (type == VMSG_FAULT_NONE || type >= VMSG_FAULT_NORESET ||
+	    !vmsg_loop_fault_take(ld, type))
 		return false;
-	vmsg_loop_count(ld, VMSG_STAT_FAULTS);
 	switch (type) {
 	case VMSG_FAULT_DROP:
 		return true;
+	case VMSG_FAULT_LATE:
+		/* A slow device: the answer comes after the xfer gave up. */
+		msleep(READ_ONCE(vmsg_loop_timeout_ms) + 200);
+		break;
 	case VMSG_FAULT_BADSIZE:
 		resp->hdr.msg_size = cpu_to_le16(size < VMSG_MAX_SIZE ? size + 1 : size - 1);
 		break;
@@ -603,10 +623,8 @@ static u64 vmsg_loop_not_ram(void)
  */
 void vmsg_loop_fault_addr(struct vmsg_loop_dev *ld, u64 *addr)
 {
-	if (READ_ONCE(vmsg_loop_fault_type) != VMSG_FAULT_BADADDR ||
-	    atomic_dec_if_positive(&vmsg_loop_fault_left) < 0)
+	if (!vmsg_loop_fault_take(ld, VMSG_FAULT_BADADDR))
 		return;
-	vmsg_loop_count(ld, VMSG_STAT_FAULTS);
 	*addr = vmsg_loop_not_ram();
 	pr_info("dev %u: fault badaddr: buffer moved to 0x%llx\n", ld->vmdev.dev_num, *addr);
 }

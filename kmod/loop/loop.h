@@ -290,6 +290,7 @@ void vmsg_loop_knobs_read(struct vmsg_loop_knobs *knobs);
 
 /* Bus services (bus.c). */
 extern struct device *vmsg_loop_root;
+extern unsigned int vmsg_loop_timeout_ms;
 void vmsg_loop_bus_cost(void);
 struct kernel_param;
 int vmsg_loop_set_uint(const char *val, const struct kernel_param *kp,
