@@ -28,7 +28,7 @@
 /* Data segments per request: leaves room for header and status in a chain. */
 #define VMSG_BLK_SEG_MAX (VMSG_LOOP_MAX_SEGS / 2)
 
-unsigned int vmsg_blk_mb = 64;
+static unsigned int vmsg_blk_mb = 64;
 static unsigned int vmsg_blk_queues = 1;
 static bool vmsg_blk_null;
 
@@ -44,6 +44,12 @@ struct vmsg_blk {
 	u64 sectors;
 	char serial[VIRTIO_BLK_ID_BYTES];
 };
+
+/* One disk, none with blk_mb=0. */
+static unsigned int vmsg_blk_instances(void)
+{
+	return vmsg_blk_mb ? 1 : 0;
+}
 
 static int vmsg_blk_init(struct vmsg_loop_dev *ld, unsigned int index)
 {
@@ -202,6 +208,7 @@ static void vmsg_blk_reset(struct vmsg_loop_dev *ld)
 const struct vmsg_loop_model vmsg_blk_model = {
 	.name = "blk",
 	.device_id = VIRTIO_ID_BLOCK,
+	.instances = vmsg_blk_instances,
 	.init = vmsg_blk_init,
 	.destroy = vmsg_blk_destroy,
 	.features = vmsg_blk_features,

@@ -5,43 +5,41 @@
  * Plays the device side of virtio-msg inside the same kernel, so the
  * transport (virtio_msg.ko) and stock virtio drivers can be run and
  * measured without a second processor.  Modelled on drivers/vdpa/vdpa_sim:
- * this file is the core (device registry, message dispatch, the device
- * context, knobs, fault injection); ring.c is the device-side split ring;
- * blk.c and net.c only say what their device does with a chain.
+ * this file is the bus (device registry, GET_DEVICES, the bus ops the
+ * transport calls, device creation and teardown, stats); device.c is the
+ * device side of the protocol and its kthread; ring.c is the device-side
+ * split ring; blk.c and net.c only say what their device does with a
+ * chain and how many of it there are.
  *
  * Layout.  A root device "virtio-msg-loop" parents every device.  At load
- * the devices chosen by the module parameters are created, found again
- * with a bus GET_DEVICES request, and registered with the transport.
+ * each model in vmsg_loop_models[] creates its instances, which are found
+ * again with a bus GET_DEVICES request and registered with the transport.
  *
- * Device context.  Each device has a kthread of its own, as a remote
- * processor would: it serves transport requests (xfer hands the request
- * over and sleeps until the response or timeout_ms), handles the queues
- * the driver kicked with EVENT_AVAIL (at most VMSG_LOOP_BUDGET chains per
- * queue per pass, then the next queue or request: fairness is explicit),
- * and delivers EVENT_USED to the transport.  The send op only sets a bit
- * and wakes the kthread: it runs under the driver's vq lock with
- * interrupts off and must not call back into the transport.
+ * Device context.  Each device has a kthread of its own (device.c), as a
+ * remote processor would: xfer hands a request over and sleeps until the
+ * response or timeout_ms.  The send op only sets a bit and wakes the
+ * kthread: it runs under the driver's vq lock with interrupts off and must
+ * not call back into the transport.
  *
- * Requests and late answers.  One request slot per device, guarded by
- * dev->lock.  Each request gets a new token; the kthread's answer is taken
- * only if an xfer still waits for that token, and is copied into the
- * device's own buffer, never the caller's: an answer that comes after a
- * timeout is dropped and touches no freed memory.
+ * Requests and late answers.  One request slot per device (ld->slot).
+ * Each request gets a new token; the kthread's answer is taken only if an
+ * xfer still waits for that token, and is copied into the slot, never the
+ * caller's buffer: an answer that comes after a timeout is dropped and
+ * touches no freed memory.
  *
  * Lifetime.  After virtio_msg_register() a device is freed only from the
  * release op.  Release stops the kthread and forgets the rings; the memory
- * of a net pair is freed when both ends are released, because each end's
+ * of a peer pair is freed when both ends are released, because each end's
  * kthread fills the other's RX queue.  Module exit unregisters every
  * device and waits for every release.
  *
- * Knobs (module parameters, see MODULE_PARM_DESC): delay_ns, batch,
- * event_idx, zerocopy, timeout_ms, fault, fault_count; counters in
- * /sys/devices/virtio-msg-loop/stats.
+ * Knobs (module parameters, see MODULE_PARM_DESC): delay_ns, timeout_ms,
+ * thread_nice here; batch, event_idx, zerocopy, fault, fault_count in
+ * device.c; counters in /sys/devices/virtio-msg-loop/stats.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/bitops.h>
 #include <linux/delay.h>
 #include <linux/device.h>
 #include <linux/jiffies.h>
@@ -61,38 +59,11 @@
 #define VMSG_LOOP_TIMEOUT_MAX_MS 60000
 /* Device numbers asked for per GET_DEVICES request. */
 #define VMSG_LOOP_ENUM_COUNT 64
-/* Vendor id in GET_DEVICE_INFO: "VMLP", no registered vendor. */
-#define VMSG_LOOP_VENDOR_ID 0x504c4d56
-/* Feature bits we answer for: the 6.1 core keeps 64. */
-#define VMSG_LOOP_FEATURE_BLOCKS 2
-
-enum vmsg_loop_fault {
-	VMSG_FAULT_NONE,
-	VMSG_FAULT_DROP,
-	VMSG_FAULT_BADSIZE,
-	VMSG_FAULT_BADID,
-	VMSG_FAULT_BADTOKEN,
-	VMSG_FAULT_BADINDEX,
-};
-
-static const char * const vmsg_loop_fault_names[] = {
-	[VMSG_FAULT_NONE] = "none",
-	[VMSG_FAULT_DROP] = "drop",
-	[VMSG_FAULT_BADSIZE] = "badsize",
-	[VMSG_FAULT_BADID] = "badid",
-	[VMSG_FAULT_BADTOKEN] = "badtoken",
-	[VMSG_FAULT_BADINDEX] = "badindex",
-};
 
 /* ---- knobs ---------------------------------------------------------- */
 
 static unsigned int vmsg_loop_delay_ns;
-static unsigned int vmsg_loop_timeout_ms = 1000;
-bool vmsg_loop_batch = true;
-static bool vmsg_loop_event_idx = true;
-bool vmsg_loop_zerocopy = true;
-static int vmsg_loop_fault_type;
-static atomic_t vmsg_loop_fault_left = ATOMIC_INIT(0);
+unsigned int vmsg_loop_timeout_ms = 1000;
 
 /* Setter body for ranged unsigned knobs (here and in the models). */
 int vmsg_loop_set_uint(const char *val, const struct kernel_param *kp,
@@ -108,69 +79,15 @@ int vmsg_loop_set_uint(const char *val, const struct kernel_param *kp,
 	return 0;
 }
 
-static int vmsg_loop_set_fault(const char *val, const struct kernel_param *kp)
-{
-	int i = sysfs_match_string(vmsg_loop_fault_names, val);
-
-	if (i < 0) {
-		pr_err("fault: not none, drop, badsize, badid, badtoken or badindex: %s\n", val);
-		return -EINVAL;
-	}
-	WRITE_ONCE(vmsg_loop_fault_type, i);
-	return 0;
-}
-
-static int vmsg_loop_get_fault(char *buf, const struct kernel_param *kp)
-{
-	return sysfs_emit(buf, "%s\n", vmsg_loop_fault_names[READ_ONCE(vmsg_loop_fault_type)]);
-}
-
-static const struct kernel_param_ops vmsg_loop_fault_ops = {
-	.set = vmsg_loop_set_fault,
-	.get = vmsg_loop_get_fault,
-};
-
-static int vmsg_loop_set_fault_count(const char *val, const struct kernel_param *kp)
-{
-	int v;
-
-	if (kstrtoint(val, 0, &v) || v < 0) {
-		pr_err("fault_count: not a count >= 0: %s\n", val);
-		return -EINVAL;
-	}
-	atomic_set(&vmsg_loop_fault_left, v);
-	return 0;
-}
-
-static int vmsg_loop_get_fault_count(char *buf, const struct kernel_param *kp)
-{
-	return sysfs_emit(buf, "%d\n", atomic_read(&vmsg_loop_fault_left));
-}
-
-static const struct kernel_param_ops vmsg_loop_fault_count_ops = {
-	.set = vmsg_loop_set_fault_count,
-	.get = vmsg_loop_get_fault_count,
-};
-
 vmsg_loop_param_uint(delay_ns, vmsg_loop_delay_ns, 0, VMSG_LOOP_DELAY_MAX_NS, 0644);
 MODULE_PARM_DESC(delay_ns, "Bus cost per message in either direction, ns, busy-waited by the sender (0..1000000, default 0)");
 vmsg_loop_param_uint(timeout_ms, vmsg_loop_timeout_ms, 1, VMSG_LOOP_TIMEOUT_MAX_MS, 0644);
 MODULE_PARM_DESC(timeout_ms, "How long a request waits for its response, ms (1..60000, default 1000)");
-module_param_named(batch, vmsg_loop_batch, bool, 0644);
-MODULE_PARM_DESC(batch, "Suppress driver notifications while draining, one EVENT_USED per queue per pass (default 1); 0: never suppress, one EVENT_USED per chain");
-module_param_named(event_idx, vmsg_loop_event_idx, bool, 0644);
-MODULE_PARM_DESC(event_idx, "Offer VIRTIO_RING_F_EVENT_IDX; read at feature negotiation (default 1)");
-module_param_named(zerocopy, vmsg_loop_zerocopy, bool, 0644);
-MODULE_PARM_DESC(zerocopy, "Use driver buffers in place (default 1); 0: bounce every byte through a per-queue page");
-module_param_cb(fault, &vmsg_loop_fault_ops, NULL, 0644);
-MODULE_PARM_DESC(fault, "Fault for the next fault_count responses: none, drop, badsize, badid, badtoken, badindex (default none)");
-module_param_cb(fault_count, &vmsg_loop_fault_count_ops, NULL, 0644);
-MODULE_PARM_DESC(fault_count, "Responses left to inject the fault into (default 0)");
 
 /* ---- registry -------------------------------------------------------- */
 
-static struct device *vmsg_loop_root;
-/* Protects vmsg_loop_devs and each device's list, peer, flags. */
+struct device *vmsg_loop_root;
+/* Protects vmsg_loop_devs and each device's list, peer, state. */
 static DEFINE_MUTEX(vmsg_loop_lock);
 static LIST_HEAD(vmsg_loop_devs);
 
@@ -194,7 +111,7 @@ static int vmsg_loop_set_nice(const char *val, const struct kernel_param *kp)
 	mutex_lock(&vmsg_loop_lock);
 	WRITE_ONCE(vmsg_loop_thread_nice, v);
 	list_for_each_entry(ld, &vmsg_loop_devs, list)
-		if (ld->task && !ld->stopping)
+		if (ld->task && ld->state < VMSG_LOOP_STOPPING)
 			set_user_nice(ld->task, v);
 	mutex_unlock(&vmsg_loop_lock);
 	return 0;
@@ -207,6 +124,12 @@ static const struct kernel_param_ops vmsg_loop_nice_ops = {
 
 module_param_cb(thread_nice, &vmsg_loop_nice_ops, &vmsg_loop_thread_nice, 0644);
 MODULE_PARM_DESC(thread_nice, "Nice value of the device kthreads (-20..19, default 0)");
+/* The device models, in the order their devices are numbered. */
+static const struct vmsg_loop_model * const vmsg_loop_models[] = {
+	&vmsg_blk_model,
+	&vmsg_net_model,
+};
+
 /* Devices created and not yet released; module exit waits for 0. */
 static atomic_t vmsg_loop_live = ATOMIC_INIT(0);
 static DECLARE_WAIT_QUEUE_HEAD(vmsg_loop_release_wq);
@@ -219,7 +142,7 @@ static inline struct vmsg_loop_dev *to_loop_dev(struct virtio_msg_device *vmdev)
 }
 
 /* The modelled cost of moving one message across the bus. */
-static void vmsg_loop_bus_cost(void)
+void vmsg_loop_bus_cost(void)
 {
 	unsigned int ns = READ_ONCE(vmsg_loop_delay_ns);
 
@@ -230,576 +153,47 @@ static void vmsg_loop_bus_cost(void)
 	ndelay(ns % NSEC_PER_USEC);
 }
 
-bool vmsg_loop_has_feature(struct vmsg_loop_dev *ld, unsigned int bit)
-{
-	return !!(READ_ONCE(ld->features) & BIT_ULL(bit));
-}
-
-/* Make @ld's kthread handle queue @vq_index; any context. */
-void vmsg_loop_kick(struct vmsg_loop_dev *ld, unsigned int vq_index)
-{
-	/* What the kicker saw in the ring is visible to the kthread. */
-	smp_mb__before_atomic();
-	set_bit(vq_index, &ld->avail_pending);
-	wake_up(&ld->wq);
-}
-
-/* Queue set up and device running; caller holds vq->lock. */
-bool vmsg_loop_vq_usable(struct vmsg_loop_vq *vq)
-{
-	return vq->ready && !vq->broken &&
-	       (READ_ONCE(vq->ld->status) & VIRTIO_CONFIG_S_DRIVER_OK);
-}
-
-/* ---- device to driver events ----------------------------------------- */
-
-static void vmsg_loop_send_used(struct vmsg_loop_dev *ld, unsigned int index)
-{
-	struct vmsg_event_used *ev;
-	struct vmsg m;
-
-	ev = vmsg_init(&m, 0, VMSG_EVENT_USED, ld->vmdev.dev_num, sizeof(*ev));
-	ev->vq_index = cpu_to_le32(index);
-	vmsg_loop_bus_cost();
-	atomic64_inc(&ld->stats.to_drv);
-	atomic64_inc(&ld->stats.used);
-	mutex_lock(&ld->event_mutex);
-	virtio_msg_event(&ld->vmdev, &m.hdr, vmsg_size(&m.hdr));
-	mutex_unlock(&ld->event_mutex);
-}
-
-/* One EVENT_USED decision for what was completed since the last one. */
-static bool vmsg_loop_vq_decide(struct vmsg_loop_vq *vq)
-{
-	if (!vq->ready || !vq->unsignalled)
-		return false;
-	vq->unsignalled = 0;
-	if (vmsg_loop_vq_should_signal(vq))
-		return true;
-	atomic64_inc(&vq->ld->stats.suppressed);
-	return false;
-}
-
-/**
- * vmsg_loop_vq_done - complete one chain
- * @vq: the queue, lock held
- * @head: the chain's head
- * @len: bytes written into its writable part
- *
- * Unbatched, the owner's kthread decides on an EVENT_USED right away; a
- * peer filling this queue leaves that to the owner, which it wakes.
- */
-void vmsg_loop_vq_done(struct vmsg_loop_vq *vq, u16 head, u32 len)
-{
-	struct vmsg_loop_dev *ld = vq->ld;
-
-	vmsg_loop_vq_push(vq, head, len);
-	vmsg_loop_vq_flush(vq);
-	if (current != ld->task) {
-		vmsg_loop_vq_flush_remote(vq);
-		return;
-	}
-	if (!READ_ONCE(vmsg_loop_batch) && vmsg_loop_vq_decide(vq))
-		vmsg_loop_send_used(ld, vq->index);
-}
-
-/* A peer flushed used entries into @vq: its owner decides on EVENT_USED. */
-void vmsg_loop_vq_flush_remote(struct vmsg_loop_vq *vq)
-{
-	/* The used entries are visible before the owner sees the bit. */
-	smp_mb__before_atomic();
-	set_bit(vq->index, &vq->ld->signal_pending);
-	wake_up(&vq->ld->wq);
-}
-
-/* ---- transport requests, device side --------------------------------- */
-
-static void *vmsg_loop_resp(struct vmsg_loop_dev *ld, size_t size)
-{
-	struct vmsg *resp = &ld->dresp;
-	void *p = vmsg_init(resp, VMSG_TYPE_RESPONSE, ld->dreq.hdr.msg_id,
-			    ld->vmdev.dev_num, size);
-
-	resp->hdr.token = ld->dreq.hdr.token;
-	return p;
-}
-
-static int vmsg_loop_get_info(struct vmsg_loop_dev *ld)
-{
-	struct vmsg_device_info *rs = vmsg_loop_resp(ld, sizeof(*rs));
-
-	rs->device_id = cpu_to_le32(ld->model->device_id);
-	rs->vendor_id = cpu_to_le32(VMSG_LOOP_VENDOR_ID);
-	rs->num_feature_bits = cpu_to_le32(VMSG_LOOP_FEATURE_BLOCKS * VMSG_FEATURE_BLOCK_BITS);
-	rs->config_size = cpu_to_le32(ld->config_size);
-	rs->max_virtqueues = cpu_to_le32(ld->nvqs);
-	return 0;
-}
-
-static u64 vmsg_loop_offer(struct vmsg_loop_dev *ld)
-{
-	u64 f = ld->model->features(ld) | BIT_ULL(VIRTIO_F_VERSION_1) |
-		BIT_ULL(VIRTIO_RING_F_INDIRECT_DESC);
-
-	if (READ_ONCE(vmsg_loop_event_idx))
-		f |= BIT_ULL(VIRTIO_RING_F_EVENT_IDX);
-	return f;
-}
-
-static int vmsg_loop_get_features(struct vmsg_loop_dev *ld)
-{
-	const struct vmsg_features *rq = vmsg_cpayload(&ld->dreq.hdr);
-	u32 first = le32_to_cpu(rq->block_index), n = le32_to_cpu(rq->num_blocks);
-	struct vmsg_features *rs;
-	u32 i;
-
-	if (n > (VMSG_MAX_PAYLOAD - sizeof(*rs)) / sizeof(__le32))
-		return -EMSGSIZE;
-	ld->offered = vmsg_loop_offer(ld);
-	rs = vmsg_loop_resp(ld, sizeof(*rs) + n * sizeof(__le32));
-	rs->block_index = rq->block_index;
-	rs->num_blocks = rq->num_blocks;
-	for (i = 0; i < n; i++) {
-		/* first + i < first: wrapped, no such block. */
-		if (first + i >= first && first + i < VMSG_LOOP_FEATURE_BLOCKS)
-			rs->features[i] = cpu_to_le32(ld->offered >>
-						      ((first + i) * VMSG_FEATURE_BLOCK_BITS));
-	}
-	return 0;
-}
-
-static int vmsg_loop_set_features(struct vmsg_loop_dev *ld)
-{
-	const struct vmsg_features *rq = vmsg_cpayload(&ld->dreq.hdr);
-	u32 first = le32_to_cpu(rq->block_index), n = le32_to_cpu(rq->num_blocks);
-	u64 f = ld->features;
-	u32 i, b;
-
-	/* 3.1.1: features are fixed once FEATURES_OK is set. */
-	if (ld->status & VIRTIO_CONFIG_S_FEATURES_OK)
-		return -EPERM;
-	for (i = 0; i < n; i++) {
-		b = first + i;
-		if (b < first || b >= VMSG_LOOP_FEATURE_BLOCKS) {
-			if (rq->features[i])
-				f |= BIT_ULL(63);	/* unknown bits: FEATURES_OK will fail */
-			continue;
-		}
-		f &= ~((u64)U32_MAX << (b * VMSG_FEATURE_BLOCK_BITS));
-		f |= (u64)le32_to_cpu(rq->features[i]) << (b * VMSG_FEATURE_BLOCK_BITS);
-	}
-	WRITE_ONCE(ld->features, f);
-	vmsg_loop_resp(ld, 0);
-	return 0;
-}
-
-static int vmsg_loop_get_config(struct vmsg_loop_dev *ld)
-{
-	const struct vmsg_config_req *rq = vmsg_cpayload(&ld->dreq.hdr);
-	u32 off = le32_to_cpu(rq->offset), len = le32_to_cpu(rq->length);
-	struct vmsg_config *rs;
-
-	/* Out of range: an empty answer, which the transport rejects. */
-	if (off > ld->config_size || len > ld->config_size - off ||
-	    len > VMSG_MAX_PAYLOAD - sizeof(*rs))
-		len = 0;
-	rs = vmsg_loop_resp(ld, sizeof(*rs) + len);
-	rs->generation = cpu_to_le32(ld->generation);
-	rs->offset = rq->offset;
-	rs->length = cpu_to_le32(len);
-	if (len)
-		memcpy(rs->data, ld->config + off, len);
-	return 0;
-}
-
-/* No field of our config spaces is writable: every write is rejected. */
-static int vmsg_loop_set_config(struct vmsg_loop_dev *ld)
-{
-	const struct vmsg_config *rq = vmsg_cpayload(&ld->dreq.hdr);
-	struct vmsg_config *rs = vmsg_loop_resp(ld, sizeof(*rs));
-
-	rs->generation = cpu_to_le32(ld->generation);
-	rs->offset = rq->offset;
-	rs->length = 0;
-	return 0;
-}
-
-static void vmsg_loop_reset(struct vmsg_loop_dev *ld)
-{
-	unsigned int i;
-
-	for (i = 0; i < ld->nvqs; i++) {
-		mutex_lock(&ld->vqs[i]->lock);
-		vmsg_loop_vq_reset(ld->vqs[i]);
-		mutex_unlock(&ld->vqs[i]->lock);
-	}
-	WRITE_ONCE(ld->status, 0);
-	WRITE_ONCE(ld->features, 0);
-	/* Kicks racing with the reset find no ready queue anyway. */
-	WRITE_ONCE(ld->avail_pending, 0);
-	WRITE_ONCE(ld->signal_pending, 0);
-	ld->model->reset(ld);
-}
-
-static int vmsg_loop_status(struct vmsg_loop_dev *ld, bool set)
-{
-	u32 s = ld->status, old = ld->status;
-	struct vmsg_status *rs;
-	unsigned int i;
-
-	if (set) {
-		s = le32_to_cpu(((const struct vmsg_status *)vmsg_cpayload(&ld->dreq.hdr))->status);
-		if (!s) {
-			vmsg_loop_reset(ld);
-		} else {
-			/* 3.1.1: FEATURES_OK only for a subset of the offer with VERSION_1. */
-			if ((s & VIRTIO_CONFIG_S_FEATURES_OK) &&
-			    !(old & VIRTIO_CONFIG_S_FEATURES_OK) &&
-			    ((ld->features & ~ld->offered) ||
-			     !(ld->features & BIT_ULL(VIRTIO_F_VERSION_1))))
-				s &= ~VIRTIO_CONFIG_S_FEATURES_OK;
-			WRITE_ONCE(ld->status, s & 0xff);
-			/* Buffers may have been added before DRIVER_OK: look now. */
-			if ((s & VIRTIO_CONFIG_S_DRIVER_OK) && !(old & VIRTIO_CONFIG_S_DRIVER_OK))
-				for (i = 0; i < ld->nvqs; i++)
-					set_bit(i, &ld->avail_pending);
-		}
-		s = ld->status;
-	}
-	rs = vmsg_loop_resp(ld, sizeof(*rs));
-	rs->status = cpu_to_le32(s);
-	return 0;
-}
-
-static int vmsg_loop_get_vqueue(struct vmsg_loop_dev *ld)
-{
-	u32 index = le32_to_cpu(((const struct vmsg_index *)vmsg_cpayload(&ld->dreq.hdr))->index);
-	struct vmsg_vqueue_info *rs = vmsg_loop_resp(ld, sizeof(*rs));
-	struct vmsg_loop_vq *vq;
-
-	rs->index = cpu_to_le32(index);
-	if (index >= ld->nvqs)
-		return 0;	/* max_size 0: no such queue */
-	vq = ld->vqs[index];
-	rs->max_size = cpu_to_le32(VMSG_LOOP_VQ_MAX_SIZE);
-	mutex_lock(&vq->lock);
-	rs->cur_size = cpu_to_le32(vq->num);
-	rs->desc_addr = cpu_to_le64(vq->desc_pa);
-	rs->driver_addr = cpu_to_le64(vq->avail_pa);
-	rs->device_addr = cpu_to_le64(vq->used_pa);
-	mutex_unlock(&vq->lock);
-	return 0;
-}
-
-static int vmsg_loop_set_vqueue(struct vmsg_loop_dev *ld)
-{
-	const struct vmsg_vqueue_set *rq = vmsg_cpayload(&ld->dreq.hdr);
-	u32 index = le32_to_cpu(rq->index), size = le32_to_cpu(rq->size);
-	struct vmsg_loop_vq *vq;
-	int ret;
-
-	if (index >= ld->nvqs) {
-		dev_err_ratelimited(vmsg_loop_root, "dev %u: SET_VQUEUE index %u of %u\n",
-				    ld->vmdev.dev_num, index, ld->nvqs);
-		return -EINVAL;
-	}
-	vq = ld->vqs[index];
-	mutex_lock(&vq->lock);
-	/* Changing a live queue is refused (as the 2026 drafts say). */
-	ret = vq->ready ? -EBUSY : vmsg_loop_vq_map(vq, size, le64_to_cpu(rq->desc_addr),
-						      le64_to_cpu(rq->driver_addr),
-						      le64_to_cpu(rq->device_addr));
-	if (!ret)
-		vq->event_idx = ld->features & BIT_ULL(VIRTIO_RING_F_EVENT_IDX);
-	mutex_unlock(&vq->lock);
-	if (ret) {
-		/* No error message exists: no answer, the transport times out. */
-		dev_err_ratelimited(vmsg_loop_root,
-				    "dev %u: SET_VQUEUE %u refused (%d): size %u desc 0x%llx driver 0x%llx device 0x%llx\n",
-				    ld->vmdev.dev_num, index, ret, size, le64_to_cpu(rq->desc_addr),
-				    le64_to_cpu(rq->driver_addr), le64_to_cpu(rq->device_addr));
-		return ret;
-	}
-	vmsg_loop_resp(ld, 0);
-	return 0;
-}
-
-static int vmsg_loop_reset_vqueue(struct vmsg_loop_dev *ld)
-{
-	u32 index = le32_to_cpu(((const struct vmsg_index *)vmsg_cpayload(&ld->dreq.hdr))->index);
-
-	if (index < ld->nvqs) {
-		mutex_lock(&ld->vqs[index]->lock);
-		vmsg_loop_vq_reset(ld->vqs[index]);
-		mutex_unlock(&ld->vqs[index]->lock);
-	}
-	vmsg_loop_resp(ld, 0);
-	return 0;
-}
-
-static int vmsg_loop_get_shm(struct vmsg_loop_dev *ld)
-{
-	const struct vmsg_index *rq = vmsg_cpayload(&ld->dreq.hdr);
-	struct vmsg_shm *rs = vmsg_loop_resp(ld, sizeof(*rs));
-
-	rs->index = rq->index;	/* length 0: no shared memory regions */
-	return 0;
-}
-
-/* Build the answer to ld->dreq in ld->dresp; an error means no answer. */
-static int vmsg_loop_handle(struct vmsg_loop_dev *ld)
-{
-	struct vmsg_hdr *h = &ld->dreq.hdr;
-	int ret;
-
-	ret = vmsg_validate(h, min_t(size_t, vmsg_size(h), sizeof(ld->dreq)), VMSG_MAX_SIZE);
-	if (ret || vmsg_is_response(h) || vmsg_is_bus(h) || vmsg_is_event(h) ||
-	    vmsg_dev_num(h) != ld->vmdev.dev_num)
-		return ret ? ret : -EPROTO;
-
-	switch (h->msg_id) {
-	case VMSG_GET_DEVICE_INFO:
-		return vmsg_loop_get_info(ld);
-	case VMSG_GET_DEVICE_FEATURES:
-		return vmsg_loop_get_features(ld);
-	case VMSG_SET_DRIVER_FEATURES:
-		return vmsg_loop_set_features(ld);
-	case VMSG_GET_CONFIG:
-		return vmsg_loop_get_config(ld);
-	case VMSG_SET_CONFIG:
-		return vmsg_loop_set_config(ld);
-	case VMSG_GET_DEVICE_STATUS:
-		return vmsg_loop_status(ld, false);
-	case VMSG_SET_DEVICE_STATUS:
-		return vmsg_loop_status(ld, true);
-	case VMSG_GET_VQUEUE:
-		return vmsg_loop_get_vqueue(ld);
-	case VMSG_SET_VQUEUE:
-		return vmsg_loop_set_vqueue(ld);
-	case VMSG_RESET_VQUEUE:
-		return vmsg_loop_reset_vqueue(ld);
-	case VMSG_GET_SHM:
-		return vmsg_loop_get_shm(ld);
-	}
-	return -ENOMSG;
-}
-
-/* Fault injection on a response; returns true when it is to be dropped. */
-static bool vmsg_loop_fault(struct vmsg_loop_dev *ld, struct vmsg *resp)
-{
-	int type = READ_ONCE(vmsg_loop_fault_type);
-	u16 size = vmsg_size(&resp->hdr);
-	void *p = vmsg_payload(&resp->hdr);
-
-	if (type == VMSG_FAULT_NONE || atomic_dec_if_positive(&vmsg_loop_fault_left) < 0)
-		return false;
-	atomic64_inc(&ld->stats.faults);
-	switch (type) {
-	case VMSG_FAULT_DROP:
-		return true;
-	case VMSG_FAULT_BADSIZE:
-		resp->hdr.msg_size = cpu_to_le16(size < VMSG_MAX_SIZE ? size + 1 : size - 1);
-		break;
-	case VMSG_FAULT_BADID:
-		resp->hdr.msg_id ^= 0x01;
-		break;
-	case VMSG_FAULT_BADTOKEN:
-		resp->hdr.token = cpu_to_le16(le16_to_cpu(resp->hdr.token) ^ 0x8000);
-		break;
-	case VMSG_FAULT_BADINDEX:
-		switch (resp->hdr.msg_id) {
-		case VMSG_GET_VQUEUE:
-			le32_add_cpu(&((struct vmsg_vqueue_info *)p)->index, 1);
-			break;
-		case VMSG_GET_SHM:
-			le32_add_cpu(&((struct vmsg_shm *)p)->index, 1);
-			break;
-		case VMSG_GET_CONFIG:
-			le32_add_cpu(&((struct vmsg_config *)p)->offset, 1);
-			break;
-		case VMSG_GET_DEVICE_FEATURES:
-			le32_add_cpu(&((struct vmsg_features *)p)->block_index, 1);
-			break;
-		default:
-			le16_add_cpu(&resp->hdr.dev_num, 1);
-			break;
-		}
-		break;
-	}
-	return false;
-}
-
-/* kthread: serve the pending request, if any. */
-static void vmsg_loop_serve(struct vmsg_loop_dev *ld)
-{
-	struct vmsg *resp = &ld->dresp;
-	bool taken = false;
-	int ret;
-
-	spin_lock(&ld->lock);
-	if (ld->req_pending) {
-		memcpy(&ld->dreq, &ld->req, sizeof(ld->dreq));
-		ld->req_pending = false;
-		taken = true;
-	}
-	spin_unlock(&ld->lock);
-	if (!taken)
-		return;
-
-	ret = vmsg_loop_handle(ld);
-	if (ret) {
-		/* Draft: malformed messages are dropped; the xfer times out. */
-		dev_dbg(vmsg_loop_root, "dev %u: request 0x%02x dropped: %d\n",
-			ld->vmdev.dev_num, ld->dreq.hdr.msg_id, ret);
-		atomic64_inc(&ld->stats.dropped);
-		return;
-	}
-	if (vmsg_loop_fault(ld, resp))
-		return;
-	vmsg_loop_bus_cost();
-	atomic64_inc(&ld->stats.to_drv);
-
-	spin_lock(&ld->lock);
-	/* The bus matches answers by token: a late or corrupted one is dropped. */
-	if (ld->waiting && !ld->resp_ready && le16_to_cpu(resp->hdr.token) == ld->token) {
-		memcpy(&ld->resp, resp, sizeof(ld->resp));
-		ld->resp_ready = true;
-		resp = NULL;
-	}
-	spin_unlock(&ld->lock);
-	if (resp)
-		atomic64_inc(&ld->stats.dropped);
-	else
-		wake_up(&ld->resp_wq);
-}
-
-/* ---- queues, device side ------------------------------------------- */
-
-static void vmsg_loop_process_vq(struct vmsg_loop_dev *ld, struct vmsg_loop_vq *vq)
-{
-	bool batch = READ_ONCE(vmsg_loop_batch), signal = false;
-	unsigned int done = 0;
-	u16 start, idx;
-	int ret;
-
-	mutex_lock(&vq->lock);
-	if (!vmsg_loop_vq_usable(vq))
-		goto out_unlock;
-	if (batch)
-		vmsg_loop_vq_disable_notify(vq);
-	for (;;) {
-		start = vmsg_loop_vq_avail_idx(vq);
-		ret = ld->model->handle_vq(ld, vq, VMSG_LOOP_BUDGET - done);
-		if (ret < 0 && ret != -EAGAIN) {
-			/* The model or ring.c said why; the queue is broken. */
-			vq->broken = true;
-			break;
-		}
-		/* Every round counts, so -EAGAIN rounds end too. */
-		done += ret > 0 ? ret : 1;
-		if (done >= VMSG_LOOP_BUDGET) {
-			/* Notifications stay off: we come back on our own. */
-			set_bit(vq->index, &ld->avail_pending);
-			break;
-		}
-		idx = vmsg_loop_vq_enable_notify(vq);
-		/*
-		 * Lost wake-up check: a chain added while notifications were
-		 * off came without EVENT_AVAIL.  After -EAGAIN the model left
-		 * chains on purpose: only new ones count.
-		 */
-		if (idx == (ret == -EAGAIN ? start : vq->last_avail))
-			break;
-		if (batch)
-			vmsg_loop_vq_disable_notify(vq);
-	}
-	if (batch)
-		signal = vmsg_loop_vq_decide(vq);
-out_unlock:
-	mutex_unlock(&vq->lock);
-	if (signal)
-		vmsg_loop_send_used(ld, vq->index);
-}
-
-/* A peer completed chains on @vq. */
-static void vmsg_loop_signal_vq(struct vmsg_loop_dev *ld, struct vmsg_loop_vq *vq)
-{
-	bool signal;
-
-	mutex_lock(&vq->lock);
-	signal = vmsg_loop_vq_decide(vq);
-	mutex_unlock(&vq->lock);
-	if (signal)
-		vmsg_loop_send_used(ld, vq->index);
-}
-
-static bool vmsg_loop_has_work(struct vmsg_loop_dev *ld)
-{
-	return READ_ONCE(ld->req_pending) || READ_ONCE(ld->avail_pending) ||
-	       READ_ONCE(ld->signal_pending) || kthread_should_stop();
-}
-
-static int vmsg_loop_thread(void *data)
-{
-	struct vmsg_loop_dev *ld = data;
-	unsigned int i;
-
-	while (!kthread_should_stop()) {
-		/* Interruptible: an idle device is not a hung task. */
-		if (wait_event_interruptible(ld->wq, vmsg_loop_has_work(ld)))
-			flush_signals(current);
-		vmsg_loop_serve(ld);
-		for (i = 0; i < ld->nvqs; i++) {
-			if (test_and_clear_bit(i, &ld->avail_pending))
-				vmsg_loop_process_vq(ld, ld->vqs[i]);
-			if (test_and_clear_bit(i, &ld->signal_pending))
-				vmsg_loop_signal_vq(ld, ld->vqs[i]);
-		}
-		cond_resched();
-	}
-	return 0;
-}
-
 /* ---- bus ops (driver side) ------------------------------------------ */
 
 static int vmsg_loop_xfer(struct virtio_msg_device *vmdev, struct vmsg *req, struct vmsg *resp)
 {
 	struct vmsg_loop_dev *ld = to_loop_dev(vmdev);
+	struct vmsg_loop_slot *slot = &ld->slot;
 	u16 size = vmsg_size(&req->hdr);
 	long left;
 	int ret;
 
 	if (size < VMSG_HDR_SIZE || size > sizeof(*req))
 		return -EMSGSIZE;
-	atomic64_inc(&ld->stats.req);
-	atomic64_inc(&ld->stats.to_dev);
+	vmsg_loop_count(ld, VMSG_STAT_REQ);
+	vmsg_loop_count(ld, VMSG_STAT_TO_DEV);
 	vmsg_loop_bus_cost();
 
-	spin_lock(&ld->lock);
-	ld->token++;
-	req->hdr.token = cpu_to_le16(ld->token);
-	memcpy(&ld->req, req, size);
-	ld->req_pending = true;
-	ld->resp_ready = false;
-	ld->waiting = true;
-	spin_unlock(&ld->lock);
+	spin_lock(&slot->lock);
+	slot->token++;
+	req->hdr.token = cpu_to_le16(slot->token);
+	memcpy(&slot->req, req, size);
+	slot->req_pending = true;
+	slot->resp_ready = false;
+	slot->waiting = true;
+	spin_unlock(&slot->lock);
 	wake_up(&ld->wq);
 
-	left = wait_event_timeout(ld->resp_wq, READ_ONCE(ld->resp_ready),
+	left = wait_event_timeout(slot->wq, READ_ONCE(slot->resp_ready),
 				  msecs_to_jiffies(READ_ONCE(vmsg_loop_timeout_ms)));
 
-	spin_lock(&ld->lock);
-	if (ld->resp_ready) {
-		memcpy(resp, &ld->resp, sizeof(*resp));
+	spin_lock(&slot->lock);
+	if (slot->resp_ready) {
+		memcpy(resp, &slot->resp, sizeof(*resp));
 		ret = 0;
 	} else {
 		/* Withdraw the request if the device has not taken it yet. */
-		ld->req_pending = false;
+		slot->req_pending = false;
 		ret = -ETIMEDOUT;
 	}
-	ld->waiting = false;
-	ld->resp_ready = false;
-	spin_unlock(&ld->lock);
+	slot->waiting = false;
+	slot->resp_ready = false;
+	spin_unlock(&slot->lock);
 	if (ret)
 		dev_dbg(vmsg_loop_root, "dev %u: request 0x%02x timed out (%ld)\n",
 			vmdev->dev_num, req->hdr.msg_id, left);
@@ -821,8 +215,8 @@ static int vmsg_loop_send(struct virtio_msg_device *vmdev, struct vmsg *msg)
 	index = le32_to_cpu(ev->vq_index);
 	if (index >= ld->nvqs)
 		return -EINVAL;
-	atomic64_inc(&ld->stats.to_dev);
-	atomic64_inc(&ld->stats.avail);
+	vmsg_loop_count(ld, VMSG_STAT_TO_DEV);
+	vmsg_loop_count(ld, VMSG_STAT_AVAIL);
 	vmsg_loop_bus_cost();
 	vmsg_loop_kick(ld, index);
 	return 0;
@@ -837,21 +231,28 @@ static void vmsg_loop_synchronize(struct virtio_msg_device *vmdev)
 	mutex_unlock(&ld->event_mutex);
 }
 
-static void vmsg_loop_free(struct vmsg_loop_dev *ld)
+/* Free the queues that were allocated; none is in use any more. */
+static void vmsg_loop_free_vqs(struct vmsg_loop_dev *ld)
 {
 	unsigned int i;
 
-	lockdep_assert_held(&vmsg_loop_lock);
-	list_del(&ld->list);
-	if (ld->priv)
-		ld->model->destroy(ld);
 	for (i = 0; i < ld->nvqs; i++) {
 		if (!ld->vqs[i])
 			continue;
 		free_page((unsigned long)ld->vqs[i]->bounce);
 		mutex_destroy(&ld->vqs[i]->lock);
 		kfree(ld->vqs[i]);
+		ld->vqs[i] = NULL;
 	}
+}
+
+static void vmsg_loop_free(struct vmsg_loop_dev *ld)
+{
+	lockdep_assert_held(&vmsg_loop_lock);
+	list_del(&ld->list);
+	if (ld->priv)
+		ld->model->destroy(ld);
+	vmsg_loop_free_vqs(ld);
 	kfree(ld->config);
 	mutex_destroy(&ld->event_mutex);
 	kfree(ld);
@@ -865,10 +266,12 @@ static void vmsg_loop_release_work(struct work_struct *work)
 
 	/* No nice changes from here on: the task goes away. */
 	mutex_lock(&vmsg_loop_lock);
-	ld->stopping = true;
+	ld->state = VMSG_LOOP_STOPPING;
 	mutex_unlock(&vmsg_loop_lock);
 	if (ld->task)
 		kthread_stop(ld->task);
+	/* Only the kthread arms it: it stays off now. */
+	del_timer_sync(&ld->kick_timer);
 	/* The peer's kthread may still look at our RX queue: it finds none. */
 	for (i = 0; i < ld->nvqs; i++) {
 		if (!ld->vqs[i])
@@ -878,9 +281,8 @@ static void vmsg_loop_release_work(struct work_struct *work)
 		mutex_unlock(&ld->vqs[i]->lock);
 	}
 	mutex_lock(&vmsg_loop_lock);
-	ld->released = true;
-	ld->registered = false;
-	if (!ld->peer || ld->peer->released) {
+	ld->state = VMSG_LOOP_RELEASED;
+	if (!ld->peer || ld->peer->state == VMSG_LOOP_RELEASED) {
 		if (ld->peer)
 			vmsg_loop_free(ld->peer);
 		vmsg_loop_free(ld);
@@ -891,14 +293,27 @@ static void vmsg_loop_release_work(struct work_struct *work)
 }
 
 /*
- * The transport's last put_device() may come from any context: the
- * sleeping part runs on our workqueue, which module exit destroys (and so
- * waits for) only after every release.
+ * The transport is done with @vmdev: from the return of this op no event
+ * may reach it, although the kthread runs until the release work stops it.
+ * Events are delivered under event_mutex, so: mark the device gone under
+ * it, which also waits for an event in flight, unless the release comes
+ * from inside that event (the kthread dropping the last reference).  The
+ * transport calls this from put_device() in process context (unregister,
+ * a failed register); the rest, stopping the kthread and freeing, runs on
+ * our workqueue, which module exit destroys (and so waits for) only after
+ * every release.
  */
 static void vmsg_loop_release(struct virtio_msg_device *vmdev)
 {
 	struct vmsg_loop_dev *ld = to_loop_dev(vmdev);
 
+	if (current == ld->task) {
+		ld->gone = true;	/* our own event_mutex section */
+	} else {
+		mutex_lock(&ld->event_mutex);
+		ld->gone = true;
+		mutex_unlock(&ld->event_mutex);
+	}
 	INIT_WORK(&ld->release_work, vmsg_loop_release_work);
 	queue_work(vmsg_loop_wq, &ld->release_work);
 }
@@ -974,8 +389,9 @@ static int vmsg_loop_enumerate(void)
 			u16 n = ld->vmdev.dev_num;
 
 			if (n >= off && n - off < le16_to_cpu(rs->count) &&
-			    (rs->bitmap[(n - off) / 8] & BIT((n - off) % 8)))
-				ld->found = true;
+			    (rs->bitmap[(n - off) / 8] & BIT((n - off) % 8)) &&
+			    ld->state == VMSG_LOOP_NEW)
+				ld->state = VMSG_LOOP_FOUND;
 		}
 		mutex_unlock(&vmsg_loop_lock);
 		/* next_offset must move forward, or a bad answer loops us. */
@@ -988,11 +404,31 @@ static int vmsg_loop_enumerate(void)
 
 /* ---- device creation and teardown ----------------------------------- */
 
+/* The model's @ld->nvqs queues; on error the caller frees what was allocated. */
+static int vmsg_loop_alloc_vqs(struct vmsg_loop_dev *ld)
+{
+	struct vmsg_loop_vq *vq;
+	unsigned int i;
+
+	for (i = 0; i < ld->nvqs; i++) {
+		vq = kzalloc(sizeof(*vq), GFP_KERNEL);
+		if (!vq)
+			return -ENOMEM;
+		ld->vqs[i] = vq;
+		vq->ld = ld;
+		vq->index = i;
+		mutex_init(&vq->lock);
+		vq->bounce = (void *)__get_free_page(GFP_KERNEL);
+		if (!vq->bounce)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 static struct vmsg_loop_dev *vmsg_loop_create(const struct vmsg_loop_model *model,
 					      unsigned int index, u16 dev_num)
 {
 	struct vmsg_loop_dev *ld;
-	unsigned int i;
 	int ret;
 
 	ld = kzalloc(sizeof(*ld), GFP_KERNEL);
@@ -1002,8 +438,9 @@ static struct vmsg_loop_dev *vmsg_loop_create(const struct vmsg_loop_model *mode
 	ld->index = index;
 	INIT_LIST_HEAD(&ld->list);
 	init_waitqueue_head(&ld->wq);
-	init_waitqueue_head(&ld->resp_wq);
-	spin_lock_init(&ld->lock);
+	timer_setup(&ld->kick_timer, vmsg_loop_kick_timer, 0);
+	init_waitqueue_head(&ld->slot.wq);
+	spin_lock_init(&ld->slot.lock);
 	mutex_init(&ld->event_mutex);
 	ld->vmdev.ops = &vmsg_loop_bus_ops;
 	ld->vmdev.bus_priv = ld;
@@ -1017,23 +454,9 @@ static struct vmsg_loop_dev *vmsg_loop_create(const struct vmsg_loop_model *mode
 		ret = -EINVAL;
 		goto err_destroy;
 	}
-	for (i = 0; i < ld->nvqs; i++) {
-		struct vmsg_loop_vq *vq = kzalloc(sizeof(*vq), GFP_KERNEL);
-
-		if (!vq) {
-			ret = -ENOMEM;
-			goto err_vqs;
-		}
-		ld->vqs[i] = vq;
-		vq->ld = ld;
-		vq->index = i;
-		mutex_init(&vq->lock);
-		vq->bounce = (void *)__get_free_page(GFP_KERNEL);
-		if (!vq->bounce) {
-			ret = -ENOMEM;
-			goto err_vqs;
-		}
-	}
+	ret = vmsg_loop_alloc_vqs(ld);
+	if (ret)
+		goto err_vqs;
 	ld->task = kthread_create(vmsg_loop_thread, ld, "vmsg-loop/%u", dev_num);
 	if (IS_ERR(ld->task)) {
 		ret = PTR_ERR(ld->task);
@@ -1048,13 +471,7 @@ static struct vmsg_loop_dev *vmsg_loop_create(const struct vmsg_loop_model *mode
 	return ld;
 
 err_vqs:
-	for (i = 0; i < ld->nvqs; i++) {
-		if (!ld->vqs[i])
-			continue;
-		free_page((unsigned long)ld->vqs[i]->bounce);
-		mutex_destroy(&ld->vqs[i]->lock);
-		kfree(ld->vqs[i]);
-	}
+	vmsg_loop_free_vqs(ld);
 err_destroy:
 	model->destroy(ld);
 err_free:
@@ -1080,14 +497,14 @@ static void vmsg_loop_teardown(void)
 		unreg = false;
 		mutex_lock(&vmsg_loop_lock);
 		list_for_each_entry(ld, &vmsg_loop_devs, list) {
-			if (ld->registered) {
-				ld->registered = false;
+			if (ld->state == VMSG_LOOP_REGISTERED) {
+				ld->state = VMSG_LOOP_HANDED;
 				unreg = true;
 				target = ld;
 				break;
 			}
-			if (!ld->handed) {
-				ld->handed = true;
+			if (ld->state < VMSG_LOOP_HANDED) {
+				ld->state = VMSG_LOOP_HANDED;
 				target = ld;
 				break;
 			}
@@ -1103,29 +520,31 @@ static void vmsg_loop_teardown(void)
 	wait_event(vmsg_loop_release_wq, !atomic_read(&vmsg_loop_live));
 }
 
+/* Every model's instances, in table order: device numbers follow it. */
 static int vmsg_loop_create_all(void)
 {
-	struct vmsg_loop_dev *a, *b;
-	unsigned int i;
+	const struct vmsg_loop_model *model;
+	struct vmsg_loop_dev *ld, *prev = NULL;
+	unsigned int m, i, n;
 	u16 dev_num = 0;
 
-	if (vmsg_blk_mb) {
-		a = vmsg_loop_create(&vmsg_blk_model, 0, dev_num++);
-		if (IS_ERR(a))
-			return PTR_ERR(a);
-	}
-	for (i = 0; i < vmsg_net_pairs; i++) {
-		a = vmsg_loop_create(&vmsg_net_model, 2 * i, dev_num++);
-		if (IS_ERR(a))
-			return PTR_ERR(a);
-		b = vmsg_loop_create(&vmsg_net_model, 2 * i + 1, dev_num++);
-		if (IS_ERR(b))
-			return PTR_ERR(b);
-		/* Before any driver exists: no kthread looks at peer yet. */
-		mutex_lock(&vmsg_loop_lock);
-		a->peer = b;
-		b->peer = a;
-		mutex_unlock(&vmsg_loop_lock);
+	for (m = 0; m < ARRAY_SIZE(vmsg_loop_models); m++) {
+		model = vmsg_loop_models[m];
+		n = model->instances();
+		for (i = 0; i < n; i++) {
+			ld = vmsg_loop_create(model, i, dev_num++);
+			if (IS_ERR(ld))
+				return PTR_ERR(ld);
+			if (!model->paired || i % 2 == 0) {
+				prev = ld;
+				continue;
+			}
+			/* Before any driver exists: no kthread looks at peer yet. */
+			mutex_lock(&vmsg_loop_lock);
+			prev->peer = ld;
+			ld->peer = prev;
+			mutex_unlock(&vmsg_loop_lock);
+		}
 	}
 	return 0;
 }
@@ -1139,8 +558,8 @@ static void vmsg_loop_register_all(void)
 		target = NULL;
 		mutex_lock(&vmsg_loop_lock);
 		list_for_each_entry(ld, &vmsg_loop_devs, list) {
-			if (ld->found && !ld->handed) {
-				ld->handed = true;
+			if (ld->state == VMSG_LOOP_FOUND) {
+				ld->state = VMSG_LOOP_HANDED;
 				target = ld;
 				break;
 			}
@@ -1160,34 +579,41 @@ static void vmsg_loop_register_all(void)
 		}
 		/* Registered: only our own unregister can release it. */
 		mutex_lock(&vmsg_loop_lock);
-		target->registered = true;
+		target->state = VMSG_LOOP_REGISTERED;
 		mutex_unlock(&vmsg_loop_lock);
 	}
 }
 
 /* ---- stats ------------------------------------------------------------ */
 
+static const char * const vmsg_loop_stat_names[VMSG_STAT_NR] = {
+	[VMSG_STAT_TO_DEV] = "to_dev",
+	[VMSG_STAT_TO_DRV] = "to_drv",
+	[VMSG_STAT_AVAIL] = "avail",
+	[VMSG_STAT_USED] = "used",
+	[VMSG_STAT_REQ] = "req",
+	[VMSG_STAT_CHAINS] = "chains",
+	[VMSG_STAT_SUPPRESSED] = "suppressed",
+	[VMSG_STAT_FAULTS] = "faults",
+	[VMSG_STAT_DROPPED] = "dropped",
+	[VMSG_STAT_NOBUF] = "nobuf",
+	[VMSG_STAT_ERRORS] = "errors",
+};
+
+/* One line per device: "dev N model name value name value ...". */
 static ssize_t stats_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
 	struct vmsg_loop_dev *ld;
+	unsigned int i;
 	int len = 0;
 
 	mutex_lock(&vmsg_loop_lock);
 	list_for_each_entry(ld, &vmsg_loop_devs, list) {
-		struct vmsg_loop_stats *s = &ld->stats;
-
-		len += sysfs_emit_at(buf, len,
-				     "dev %u %s to_dev %lld to_drv %lld avail %lld used %lld req %lld chains %lld suppressed %lld faults %lld dropped %lld\n",
-				     ld->vmdev.dev_num, ld->model->name,
-				     (long long)atomic64_read(&s->to_dev),
-				     (long long)atomic64_read(&s->to_drv),
-				     (long long)atomic64_read(&s->avail),
-				     (long long)atomic64_read(&s->used),
-				     (long long)atomic64_read(&s->req),
-				     (long long)atomic64_read(&s->chains),
-				     (long long)atomic64_read(&s->suppressed),
-				     (long long)atomic64_read(&s->faults),
-				     (long long)atomic64_read(&s->dropped));
+		len += sysfs_emit_at(buf, len, "dev %u %s", ld->vmdev.dev_num, ld->model->name);
+		for (i = 0; i < VMSG_STAT_NR; i++)
+			len += sysfs_emit_at(buf, len, " %s %lld", vmsg_loop_stat_names[i],
+					     (long long)atomic64_read(&ld->stats[i]));
+		len += sysfs_emit_at(buf, len, "\n");
 	}
 	mutex_unlock(&vmsg_loop_lock);
 	return len;
@@ -1197,25 +623,16 @@ static ssize_t stats_store(struct device *dev, struct device_attribute *attr,
 			   const char *buf, size_t count)
 {
 	struct vmsg_loop_dev *ld;
+	unsigned int i;
 
 	if (!sysfs_streq(buf, "0")) {
 		pr_err("stats: write 0 to reset the counters\n");
 		return -EINVAL;
 	}
 	mutex_lock(&vmsg_loop_lock);
-	list_for_each_entry(ld, &vmsg_loop_devs, list) {
-		struct vmsg_loop_stats *s = &ld->stats;
-
-		atomic64_set(&s->to_dev, 0);
-		atomic64_set(&s->to_drv, 0);
-		atomic64_set(&s->avail, 0);
-		atomic64_set(&s->used, 0);
-		atomic64_set(&s->req, 0);
-		atomic64_set(&s->chains, 0);
-		atomic64_set(&s->suppressed, 0);
-		atomic64_set(&s->faults, 0);
-		atomic64_set(&s->dropped, 0);
-	}
+	list_for_each_entry(ld, &vmsg_loop_devs, list)
+		for (i = 0; i < VMSG_STAT_NR; i++)
+			atomic64_set(&ld->stats[i], 0);
 	mutex_unlock(&vmsg_loop_lock);
 	return count;
 }
@@ -1227,6 +644,7 @@ static int __init vmsg_loop_init(void)
 {
 	int ret;
 
+	vmsg_loop_ram_init();
 	vmsg_loop_wq = alloc_workqueue("vmsg_loop", 0, 0);
 	if (!vmsg_loop_wq)
 		return -ENOMEM;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * virtio-msg loopback bus: internals shared by the bus core (bus.c), the
- * device-side split ring helper (ring.c) and the device models (blk.c,
- * net.c).  Shaped like drivers/vdpa/vdpa_sim: the core owns the device
+ * virtio-msg loopback bus: internals shared by the bus (bus.c), the
+ * device side of the protocol (device.c), the device-side split ring
+ * helper (ring.c) and the device models (blk.c, net.c).  Shaped like drivers/vdpa/vdpa_sim: the core owns the device
  * lifecycle, the per-device kthread and the virtqueue state; a model only
  * fills in struct vmsg_loop_model and handles the chains of its queues.
  */
@@ -14,6 +14,7 @@
 #include <linux/mutex.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
+#include <linux/timer.h>
 #include <linux/types.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
@@ -34,6 +35,16 @@
 #define VMSG_LOOP_BUDGET 64
 
 struct vmsg_loop_dev;
+
+/*
+ * The run-time knobs that shape queue handling, read once by whoever takes
+ * a queue's lock to handle it and used for that whole lock hold: a knob
+ * written meanwhile takes effect at the next one, never halfway through.
+ */
+struct vmsg_loop_knobs {
+	bool batch;
+	bool zerocopy;
+};
 
 /* One guest-physical segment of a descriptor chain. */
 struct vmsg_loop_seg {
@@ -73,6 +84,8 @@ struct vmsg_loop_iter {
  * @ready: SET_VQUEUE accepted, rings mapped
  * @broken: the driver broke the ring rules; the queue is ignored until reset
  * @event_idx: VIRTIO_RING_F_EVENT_IDX negotiated
+ * @knobs: knobs of the current lock hold (set by the owner's kthread when it
+ *	handles the queue and at SET_VQUEUE; a peer filling the queue uses them)
  * @num: ring size
  * @desc_pa: descriptor table address (guest physical)
  * @avail_pa: driver area address
@@ -95,6 +108,7 @@ struct vmsg_loop_vq {
 	bool ready;
 	bool broken;
 	bool event_idx;
+	struct vmsg_loop_knobs knobs;
 	u32 num;
 	u64 desc_pa;
 	u64 avail_pa;
@@ -115,6 +129,8 @@ struct vmsg_loop_vq {
  * struct vmsg_loop_model - what a device model provides (vdpa_sim's dev_attr)
  * @name: "blk" or "net", for stats and thread names
  * @device_id: virtio device id
+ * @instances: how many devices of this model the module parameters ask for
+ * @paired: instances 2i and 2i + 1 are each other's peer (ld->peer)
  * @init: set @ld->nvqs, @ld->config/@ld->config_size and @ld->priv
  * @destroy: free what @init allocated (kthread already stopped)
  * @features: feature bits the model offers (VERSION_1 and ring features
@@ -130,6 +146,8 @@ struct vmsg_loop_vq {
 struct vmsg_loop_model {
 	const char *name;
 	u32 device_id;
+	unsigned int (*instances)(void);
+	bool paired;
 	int (*init)(struct vmsg_loop_dev *ld, unsigned int index);
 	void (*destroy)(struct vmsg_loop_dev *ld);
 	u64 (*features)(struct vmsg_loop_dev *ld);
@@ -138,16 +156,60 @@ struct vmsg_loop_model {
 };
 
 /* Per-device counters, shown in /sys/devices/virtio-msg-loop/stats. */
-struct vmsg_loop_stats {
-	atomic64_t to_dev;
-	atomic64_t to_drv;
-	atomic64_t avail;
-	atomic64_t used;
-	atomic64_t req;
-	atomic64_t chains;
-	atomic64_t suppressed;
-	atomic64_t faults;
-	atomic64_t dropped;
+enum vmsg_loop_stat {
+	VMSG_STAT_TO_DEV,	/* messages driver to device */
+	VMSG_STAT_TO_DRV,	/* messages device to driver */
+	VMSG_STAT_AVAIL,	/* EVENT_AVAIL received */
+	VMSG_STAT_USED,		/* EVENT_USED sent */
+	VMSG_STAT_REQ,		/* transport requests */
+	VMSG_STAT_CHAINS,	/* chains completed */
+	VMSG_STAT_SUPPRESSED,	/* EVENT_USED the driver did not want */
+	VMSG_STAT_FAULTS,	/* faults injected */
+	VMSG_STAT_DROPPED,	/* requests, answers or frames dropped */
+	VMSG_STAT_NOBUF,	/* frames dropped: the peer had no RX buffers */
+	VMSG_STAT_ERRORS,	/* driver errors on a queue (NEEDS_RESET) */
+	VMSG_STAT_NR,
+};
+
+/*
+ * Lifecycle of a device; moves forward only, under vmsg_loop_lock.
+ * @VMSG_LOOP_NEW: created, not (yet) reported by GET_DEVICES
+ * @VMSG_LOOP_FOUND: reported by GET_DEVICES, not handed out
+ * @VMSG_LOOP_HANDED: given to virtio_msg_register() or to be released:
+ *	only the release op frees it from now on
+ * @VMSG_LOOP_REGISTERED: registered, our own unregister is still due
+ * @VMSG_LOOP_STOPPING: release runs, the kthread is being stopped
+ * @VMSG_LOOP_RELEASED: release ran (freeing waits for the peer's too)
+ */
+enum vmsg_loop_state {
+	VMSG_LOOP_NEW,
+	VMSG_LOOP_FOUND,
+	VMSG_LOOP_HANDED,
+	VMSG_LOOP_REGISTERED,
+	VMSG_LOOP_STOPPING,
+	VMSG_LOOP_RELEASED,
+};
+
+/**
+ * struct vmsg_loop_slot - the request slot between xfer and the kthread
+ * @lock: protects every field below
+ * @req: request handed to the device side
+ * @req_pending: @req waits for the kthread
+ * @resp: response handed back to the waiting xfer
+ * @resp_ready: @resp answers the xfer waiting for @token
+ * @waiting: an xfer waits for a response with token @token
+ * @token: token of the latest request
+ * @wq: wakes the waiting xfer
+ */
+struct vmsg_loop_slot {
+	spinlock_t lock;	/* the fields below */
+	struct vmsg req;
+	bool req_pending;
+	struct vmsg resp;
+	bool resp_ready;
+	bool waiting;
+	u16 token;
+	wait_queue_head_t wq;
 };
 
 /**
@@ -156,26 +218,21 @@ struct vmsg_loop_stats {
  * @model: device model
  * @priv: model data
  * @list: on the bus's device list (vmsg_loop_lock)
- * @peer: the other end of a net pair; both are freed together
- * @registered: virtio_msg_register() succeeded and unregister is still due
- * @released: ops->release ran (freeing waits for the peer's too)
+ * @peer: the other end of a pair; both are freed together
+ * @state: lifecycle (vmsg_loop_lock)
  * @task: the device-side kthread
  * @wq: wakes @task
  * @avail_pending: per-vq bits: handle this queue (EVENT_AVAIL, budget left)
- * @signal_pending: per-vq bits: a peer completed chains, decide EVENT_USED
- * @lock: protects the request slot: @req_*, @resp_*, @waiting, @token
- * @req: request handed to the device side
- * @req_pending: @req waits for the kthread
- * @resp: response handed back to the waiting xfer
- * @resp_ready: @resp answers the xfer waiting for @token
- * @waiting: an xfer waits for a response with token @token
- * @token: token of the latest request
- * @resp_wq: wakes the waiting xfer
+ * @used_pending: per-vq bits: a peer completed chains, decide EVENT_USED
+ * @kick_timer: kicks the queues in @timer_pending (vmsg_loop_kick_later())
+ * @timer_pending: per-vq bits: kick this queue when @kick_timer fires
+ * @needs_reset: a queue broke: the kthread sets NEEDS_RESET and tells the
+ *	driver (EVENT_CONFIG); set from any thread, cleared by the kthread
+ * @slot: the request slot
  * @event_mutex: held while virtio_msg_event() runs (synchronize op)
+ * @gone: the release op ran: no event reaches the transport (@event_mutex)
  * @dreq: the kthread's copy of the request it serves
  * @dresp: the response the kthread builds
- * @handed: given to virtio_msg_register(): only the release op frees it
- * @found: reported by the bus's GET_DEVICES
  * @release_work: runs the release op's sleeping part
  * @status: device status (kthread only, others READ_ONCE)
  * @features: driver features accepted (kthread only)
@@ -184,10 +241,8 @@ struct vmsg_loop_stats {
  * @config: config space, @config_size bytes (kthread only after init)
  * @nvqs: number of queues
  * @vqs: the queues
- * @stats: counters
+ * @stats: counters, indexed by enum vmsg_loop_stat
  * @index: index of the device within its model (blk0, net1...)
- *
- * @registered, @released and @stopping are protected by vmsg_loop_lock.
  */
 struct vmsg_loop_dev {
 	struct virtio_msg_device vmdev;
@@ -195,28 +250,21 @@ struct vmsg_loop_dev {
 	void *priv;
 	struct list_head list;
 	struct vmsg_loop_dev *peer;
-	bool registered;
-	bool released;
-	bool stopping; /* kthread being stopped: no more set_user_nice() */
+	enum vmsg_loop_state state;
 
 	struct task_struct *task;
 	wait_queue_head_t wq;
 	unsigned long avail_pending;
-	unsigned long signal_pending;
+	unsigned long used_pending;
+	struct timer_list kick_timer;
+	unsigned long timer_pending;
+	bool needs_reset;
 
-	spinlock_t lock;	/* request slot, token */
-	struct vmsg req;
-	bool req_pending;
-	struct vmsg resp;
-	bool resp_ready;
-	bool waiting;
-	u16 token;
-	wait_queue_head_t resp_wq;
-	struct mutex event_mutex;	/* virtio_msg_event() calls */
+	struct vmsg_loop_slot slot;
+	struct mutex event_mutex;	/* virtio_msg_event() calls, @gone */
+	bool gone;
 	struct vmsg dreq;
 	struct vmsg dresp;
-	bool handed;
-	bool found;
 	struct work_struct release_work;
 
 	u32 status;
@@ -228,15 +276,22 @@ struct vmsg_loop_dev {
 
 	unsigned int nvqs;
 	struct vmsg_loop_vq *vqs[VMSG_LOOP_MAX_VQS];
-	struct vmsg_loop_stats stats;
+	atomic64_t stats[VMSG_STAT_NR];
 	unsigned int index;
 };
 
-/* Knobs (bus.c), read where they apply. */
-extern bool vmsg_loop_batch;
-extern bool vmsg_loop_zerocopy;
+static inline void vmsg_loop_count(struct vmsg_loop_dev *ld, enum vmsg_loop_stat stat)
+{
+	atomic64_inc(&ld->stats[stat]);
+}
 
-/* Core services for the device models (bus.c). */
+/* Knobs (device.c): one consistent read of the run-time ones. */
+void vmsg_loop_knobs_read(struct vmsg_loop_knobs *knobs);
+
+/* Bus services (bus.c). */
+extern struct device *vmsg_loop_root;
+extern unsigned int vmsg_loop_timeout_ms;
+void vmsg_loop_bus_cost(void);
 struct kernel_param;
 int vmsg_loop_set_uint(const char *val, const struct kernel_param *kp,
 		       unsigned int min, unsigned int max);
@@ -255,13 +310,21 @@ int vmsg_loop_set_uint(const char *val, const struct kernel_param *kp,
 		.get = param_get_uint,						\
 	};									\
 	module_param_cb(name, &vmsg_loop_##name##_ops, &var, perm)
+
+/* Device side (device.c): the kthread and the services for the models. */
+int vmsg_loop_thread(void *data);
 bool vmsg_loop_has_feature(struct vmsg_loop_dev *ld, unsigned int bit);
 void vmsg_loop_kick(struct vmsg_loop_dev *ld, unsigned int vq_index);
+void vmsg_loop_kick_later(struct vmsg_loop_dev *ld, unsigned int vq_index, unsigned long delay);
+void vmsg_loop_kick_timer(struct timer_list *t);
 bool vmsg_loop_vq_usable(struct vmsg_loop_vq *vq);
 void vmsg_loop_vq_done(struct vmsg_loop_vq *vq, u16 head, u32 len);
 void vmsg_loop_vq_flush_remote(struct vmsg_loop_vq *vq);
+void vmsg_loop_fault_addr(struct vmsg_loop_dev *ld, u64 *addr);
+void vmsg_loop_needs_reset(struct vmsg_loop_dev *ld);
 
 /* Device-side split ring (ring.c). */
+void vmsg_loop_ram_init(void);
 int vmsg_loop_vq_map(struct vmsg_loop_vq *vq, u32 num, u64 desc, u64 avail, u64 used);
 void vmsg_loop_vq_reset(struct vmsg_loop_vq *vq);
 u16 vmsg_loop_vq_avail_idx(struct vmsg_loop_vq *vq);
@@ -285,7 +348,5 @@ int vmsg_loop_iter_copy(struct vmsg_loop_iter *dst, struct vmsg_loop_iter *src, 
 /* Device models. */
 extern const struct vmsg_loop_model vmsg_blk_model;
 extern const struct vmsg_loop_model vmsg_net_model;
-extern unsigned int vmsg_blk_mb;
-extern unsigned int vmsg_net_pairs;
 
 #endif /* _VMSG_LOOP_H */

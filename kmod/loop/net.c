@@ -16,9 +16,13 @@
  * Backpressure: when the peer has no RX buffers, the TX chain stays in the
  * ring (unpopped) and the TX queue waits; the peer's driver posting RX
  * buffers notifies the peer, whose RX handler kicks our TX queue again.
- * A frame the peer cannot take at all (peer not running, frame needing an
- * offload the peer did not negotiate, too many buffers) is dropped and
- * counted in "dropped".
+ * That wait is bounded like a real link's queue: once the peer's RX ring
+ * has been dry for VMSG_NET_DRY_WAIT (its interface is down, or it stopped
+ * consuming), frames that find it dry are dropped and counted in "nobuf"
+ * until one gets through again, so our TX ring keeps moving and the
+ * driver's TX watchdog (5 s) never fires.  A frame the peer cannot take at
+ * all (peer not running, frame needing an offload the peer did not
+ * negotiate, too many buffers) is dropped and counted in "dropped".
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -40,8 +44,10 @@
 #define VMSG_NET_MAX_FRAME (65535 + ETH_HLEN)
 /* RX buffers per frame: 6.1 mergeable buffers are >= 1518 bytes, 43 do. */
 #define VMSG_NET_MAX_BUFS 64
+/* How long TX waits for the peer's RX buffers before it drops: 100 ms. */
+#define VMSG_NET_DRY_WAIT (HZ / 10)
 
-unsigned int vmsg_net_pairs = 1;
+static unsigned int vmsg_net_pairs = 1;
 static bool vmsg_net_offload = true;
 
 vmsg_loop_param_uint(net_pairs, vmsg_net_pairs, 0, VMSG_NET_MAX_PAIRS, 0444);
@@ -49,13 +55,22 @@ MODULE_PARM_DESC(net_pairs, "Cross-connected virtio-net pairs (0..4, default 1)"
 module_param_named(net_offload, vmsg_net_offload, bool, 0444);
 MODULE_PARM_DESC(net_offload, "Offer CSUM/GUEST_CSUM/HOST_TSO4/6/GUEST_TSO4/6, header passed through (default 1)");
 
-/* A's TX handler's scratch; only A's kthread uses it. */
+/* A's TX handler's scratch and state; only A's kthread uses it. */
 struct vmsg_net {
+	/* The peer's RX ring is dry since @dry_since (jiffies). */
+	bool dry;
+	unsigned long dry_since;
 	u16 heads[VMSG_NET_MAX_BUFS];
 	u32 lens[VMSG_NET_MAX_BUFS];
 	/* The frame's first RX chain: its header is written last. */
 	struct vmsg_loop_chain first;
 };
+
+/* Both ends of every pair: instances 2p and 2p + 1 are peers. */
+static unsigned int vmsg_net_instances(void)
+{
+	return 2 * vmsg_net_pairs;
+}
 
 static int vmsg_net_init(struct vmsg_loop_dev *ld, unsigned int index)
 {
@@ -213,8 +228,30 @@ static int vmsg_net_tx_one(struct vmsg_loop_dev *ld, struct vmsg_loop_vq *vq,
 	return ret;
 }
 
+/*
+ * The peer's RX ring is dry: true when the frame is to wait (TX kicked
+ * again when the wait is over), false when the peer has been dry too long
+ * and the frame is to be dropped.
+ */
+static bool vmsg_net_tx_wait(struct vmsg_loop_dev *ld)
+{
+	struct vmsg_net *net = ld->priv;
+	unsigned long end;
+
+	if (!net->dry) {
+		net->dry = true;
+		net->dry_since = jiffies;
+	}
+	end = net->dry_since + VMSG_NET_DRY_WAIT;
+	if (time_after_eq(jiffies, end))
+		return false;
+	vmsg_loop_kick_later(ld, VMSG_NET_TXQ, end - jiffies);
+	return true;
+}
+
 static int vmsg_net_tx(struct vmsg_loop_dev *ld, struct vmsg_loop_vq *vq, unsigned int budget)
 {
+	struct vmsg_net *net = ld->priv;
 	struct vmsg_loop_vq *rxq = ld->peer->vqs[VMSG_NET_RXQ];
 	struct vmsg_loop_chain *c = &vq->chain;
 	struct vmsg_loop_iter src;
@@ -227,17 +264,21 @@ static int vmsg_net_tx(struct vmsg_loop_dev *ld, struct vmsg_loop_vq *vq, unsign
 			return ret ? ret : n;
 		vmsg_loop_iter_init(&src, vq, c, false);
 		ret = vmsg_net_tx_one(ld, vq, rxq, &src);
-		if (ret == -EAGAIN) {
+		if (ret == -EAGAIN && vmsg_net_tx_wait(ld)) {
 			/* Backpressure: leave it in the ring; the peer kicks us. */
 			vmsg_loop_vq_unpop(vq, 1);
 			return -EAGAIN;
 		}
 		if (vq->broken)
 			return -EIO;
-		if (ret) {
-			atomic64_inc(&ld->stats.dropped);
+		if (ret == -EAGAIN) {
+			vmsg_loop_count(ld, VMSG_STAT_NOBUF);
+		} else if (ret) {
+			vmsg_loop_count(ld, VMSG_STAT_DROPPED);
 			pr_debug("dev %u: TX frame %u dropped: %d\n",
 				 ld->vmdev.dev_num, c->head, ret);
+		} else {
+			net->dry = false;
 		}
 		vmsg_loop_vq_done(vq, c->head, 0);
 	}
@@ -257,12 +298,17 @@ static int vmsg_net_handle_vq(struct vmsg_loop_dev *ld, struct vmsg_loop_vq *vq,
 /* Our RX queue is gone: a peer waiting on it drops instead from now on. */
 static void vmsg_net_reset(struct vmsg_loop_dev *ld)
 {
+	struct vmsg_net *net = ld->priv;
+
+	net->dry = false;
 	vmsg_loop_kick(ld->peer, VMSG_NET_TXQ);
 }
 
 const struct vmsg_loop_model vmsg_net_model = {
 	.name = "net",
 	.device_id = VIRTIO_ID_NET,
+	.instances = vmsg_net_instances,
+	.paired = true,
 	.init = vmsg_net_init,
 	.destroy = vmsg_net_destroy,
 	.features = vmsg_net_features,

@@ -12,10 +12,15 @@
  * The loop bus offers no VIRTIO_F_ACCESS_PLATFORM, so the driver's
  * virtio_ring hands us guest-physical addresses without the DMA API.  Every
  * address and length comes from the driver: a bad one is a device error
- * (the queue is marked broken until reset), never an oops.  Rings are
- * physically contiguous (virtio_ring allocates them with
- * alloc_pages_exact()) and used through the linear map; buffers are mapped
- * page by page with kmap_local_page().
+ * (the queue is marked broken, the device NEEDS_RESET, "errors" counts
+ * it), never an oops.  Each range must be System RAM, every byte of it:
+ * checked once per SET_VQUEUE for the rings and once per descriptor for
+ * indirect tables and buffers, against the RAM ranges read at load (a
+ * range outside them is looked up in the resource tree, for RAM added
+ * since).  pfn_valid() alone is not enough: it is true for whole memory
+ * sections, holes included.  Rings are physically contiguous
+ * (virtio_ring allocates them with alloc_pages_exact()) and used through
+ * the linear map; buffers are mapped page by page with kmap_local_page().
  *
  * Ordering (the driver runs concurrently on another CPU): avail->idx is
  * read before the ring entries and descriptors it covers (smp_rmb()); used
@@ -29,6 +34,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/highmem.h>
+#include <linux/ioport.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
@@ -38,6 +44,15 @@
 
 /* Indirect tables longer than this are refused (virtio_ring uses <= 130). */
 #define VMSG_LOOP_MAX_INDIRECT 1024
+/* System RAM ranges kept for the fast check; more are looked up. */
+#define VMSG_LOOP_RAM_RANGES 16
+
+/* System RAM at load, merged where adjacent; inclusive ends. */
+static struct {
+	u64 start;
+	u64 end;
+} vmsg_loop_ram[VMSG_LOOP_RAM_RANGES];
+static unsigned int vmsg_loop_nram;
 
 /* The loop bus is VIRTIO_F_VERSION_1 only: the rings are little endian. */
 static inline u16 vr16(__virtio16 v)
@@ -67,10 +82,60 @@ static inline __virtio32 cpu_to_vr32(u32 v)
 
 void vmsg_loop_vq_error(struct vmsg_loop_vq *vq, const char *what, u64 val)
 {
-	if (!vq->broken)
+	if (!vq->broken) {
 		pr_err_ratelimited("dev %u vq %u: %s (0x%llx): queue broken until reset\n",
 				   vq->ld->vmdev.dev_num, vq->index, what, val);
+		vmsg_loop_count(vq->ld, VMSG_STAT_ERRORS);
+		vmsg_loop_needs_reset(vq->ld);
+	}
 	vq->broken = true;
+}
+
+static int vmsg_loop_ram_add(struct resource *res, void *arg)
+{
+	unsigned int n = vmsg_loop_nram;
+
+	if (n && res->start == vmsg_loop_ram[n - 1].end + 1) {
+		vmsg_loop_ram[n - 1].end = res->end;
+	} else if (n < VMSG_LOOP_RAM_RANGES) {
+		vmsg_loop_ram[n].start = res->start;
+		vmsg_loop_ram[n].end = res->end;
+		vmsg_loop_nram++;
+	}
+	return 0;
+}
+
+/* Read the System RAM ranges once, at load. */
+void vmsg_loop_ram_init(void)
+{
+	vmsg_loop_nram = 0;
+	walk_iomem_res_desc(IORES_DESC_NONE, IORESOURCE_SYSTEM_RAM | IORESOURCE_BUSY, 0, U64_MAX,
+			    NULL, vmsg_loop_ram_add);
+}
+
+static int vmsg_loop_ram_sum(struct resource *res, void *arg)
+{
+	*(u64 *)arg += resource_size(res);
+	return 0;
+}
+
+/* Is every byte of [pa, pa + len) System RAM?  An empty range is. */
+static bool vmsg_loop_is_ram(u64 pa, u64 len)
+{
+	u64 end, covered = 0;
+	unsigned int i;
+
+	if (!len)
+		return true;
+	if (check_add_overflow(pa, len - 1, &end))
+		return false;
+	for (i = 0; i < vmsg_loop_nram; i++)
+		if (pa >= vmsg_loop_ram[i].start && end <= vmsg_loop_ram[i].end)
+			return true;
+	/* Spans ranges or came after load: the pieces must cover it. */
+	walk_iomem_res_desc(IORES_DESC_NONE, IORESOURCE_SYSTEM_RAM | IORESOURCE_BUSY, pa, end,
+			    &covered, vmsg_loop_ram_sum);
+	return covered == len;
 }
 
 /* Is [pa, pa + len) RAM in the linear map?  Used for the rings. */
@@ -78,7 +143,7 @@ static void *vmsg_loop_map_ring(u64 pa, size_t len)
 {
 	u64 end, p;
 
-	if (!len || check_add_overflow(pa, (u64)len - 1, &end))
+	if (!len || check_add_overflow(pa, (u64)len - 1, &end) || !vmsg_loop_is_ram(pa, len))
 		return NULL;
 	for (p = pa & PAGE_MASK; p <= end; p += PAGE_SIZE) {
 		if (!pfn_valid(PHYS_PFN(p)) || PageHighMem(pfn_to_page(PHYS_PFN(p))))
@@ -224,8 +289,8 @@ static int vmsg_loop_walk(struct vmsg_loop_vq *vq, u16 head, struct vmsg_loop_ch
 				return -EIO;
 			}
 			table = vr64(d.addr);
-			if (!table) {
-				vmsg_loop_vq_error(vq, "indirect table at 0", 0);
+			if (!table || !vmsg_loop_is_ram(table, len)) {
+				vmsg_loop_vq_error(vq, "indirect table not in RAM", table);
 				return -EIO;
 			}
 			limit = len / sizeof(d);
@@ -250,6 +315,12 @@ static int vmsg_loop_walk(struct vmsg_loop_vq *vq, u16 head, struct vmsg_loop_ch
 			chain->nout++;
 		}
 		chain->seg[chain->nseg].addr = vr64(d.addr);
+		if ((flags & VRING_DESC_F_WRITE) && chain->nseg == chain->nout)
+			vmsg_loop_fault_addr(vq->ld, &chain->seg[chain->nseg].addr);
+		if (!vmsg_loop_is_ram(chain->seg[chain->nseg].addr, len)) {
+			vmsg_loop_vq_error(vq, "buffer not in RAM", chain->seg[chain->nseg].addr);
+			return -EIO;
+		}
 		chain->seg[chain->nseg].len = len;
 		chain->nseg++;
 		if (!(flags & VRING_DESC_F_NEXT))
@@ -295,7 +366,7 @@ int vmsg_loop_vq_pop(struct vmsg_loop_vq *vq, struct vmsg_loop_chain *chain)
 		return ret;
 	vq->last_avail++;
 	/* Unbatched: ask for a notification for every new buffer. */
-	if (!READ_ONCE(vmsg_loop_batch) && vq->event_idx)
+	if (!vq->knobs.batch && vq->event_idx)
 		WRITE_ONCE(*(__virtio16 *)&vq->used->ring[vq->num], cpu_to_vr16(vq->last_avail));
 	return 1;
 }
@@ -315,7 +386,7 @@ void vmsg_loop_vq_push(struct vmsg_loop_vq *vq, u16 head, u32 len)
 	WRITE_ONCE(e->len, cpu_to_vr32(len));
 	vq->used_idx++;
 	vq->unsignalled++;
-	atomic64_inc(&vq->ld->stats.chains);
+	vmsg_loop_count(vq->ld, VMSG_STAT_CHAINS);
 }
 
 void vmsg_loop_vq_flush(struct vmsg_loop_vq *vq)
@@ -478,19 +549,20 @@ err:
 /* Copy @len readable bytes out of the chain into @buf. */
 int vmsg_loop_iter_pull(struct vmsg_loop_iter *it, void *buf, u32 len)
 {
-	return vmsg_loop_iter_xfer(it, buf, len, false, READ_ONCE(vmsg_loop_zerocopy));
+	return vmsg_loop_iter_xfer(it, buf, len, false, it->vq->knobs.zerocopy);
 }
 
 /* Copy @len bytes of @buf into the chain's writable part. */
 int vmsg_loop_iter_push(struct vmsg_loop_iter *it, const void *buf, u32 len)
 {
-	return vmsg_loop_iter_xfer(it, (void *)buf, len, true, READ_ONCE(vmsg_loop_zerocopy));
+	return vmsg_loop_iter_xfer(it, (void *)buf, len, true, it->vq->knobs.zerocopy);
 }
 
 /* Copy @len bytes from one chain to another (net TX of one device to RX of its peer). */
 int vmsg_loop_iter_copy(struct vmsg_loop_iter *dst, struct vmsg_loop_iter *src, u32 len)
 {
-	bool zc = READ_ONCE(vmsg_loop_zerocopy);
+	/* One mode for the whole copy: the sending queue's. */
+	bool zc = src->vq->knobs.zerocopy;
 	u64 spa, dpa;
 	u32 sn, dn, n;
 	void *s, *d;
