@@ -637,8 +637,19 @@ static const struct virtio_config_ops virtio_msg_config_ops = {
 static void virtio_msg_release_dev(struct device *dev)
 {
 	struct virtio_msg_device *vmdev = to_vmdev(dev_to_virtio(dev));
+	struct virtqueue **vqs;
+	unsigned long flags;
 
-	kfree(vmdev->vqs);
+	/*
+	 * The bus may deliver events until ops->release: a late one must find
+	 * no array, so the bound goes with it, under the lock events take.
+	 */
+	spin_lock_irqsave(&vmdev->vq_lock, flags);
+	vqs = vmdev->vqs;
+	vmdev->vqs = NULL;
+	vmdev->nvqs = 0;
+	spin_unlock_irqrestore(&vmdev->vq_lock, flags);
+	kfree(vqs);
 	mutex_destroy(&vmdev->xfer_lock);
 	vmdev->ops->release(vmdev);
 }
