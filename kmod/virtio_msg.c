@@ -330,15 +330,16 @@ static void vm_set_status(struct virtio_device *vdev, u8 status)
 		vm_broken(vmdev, "SET_DEVICE_STATUS", ret);
 }
 
-/* Draft "Device reset": write status 0, then read it until it reads 0. */
-static void vm_reset(struct virtio_device *vdev)
+/*
+ * Draft "Device reset": write status 0, then read it until it reads 0.
+ * Caller holds xfer_lock.  Returns 0 once the device confirmed it.
+ */
+static int vm_reset_locked(struct virtio_msg_device *vmdev)
 {
-	struct virtio_msg_device *vmdev = to_vmdev(vdev);
 	unsigned long timeout = jiffies + msecs_to_jiffies(VMSG_RESET_TIMEOUT_MS);
 	u32 status = 0;
 	int ret;
 
-	mutex_lock(&vmdev->xfer_lock);
 	ret = vm_set_status_locked(vmdev, 0);
 	while (!ret) {
 		ret = vm_get_status_locked(vmdev, &status);
@@ -350,6 +351,18 @@ static void vm_reset(struct virtio_device *vdev)
 		}
 		usleep_range(VMSG_RESET_POLL_US_MIN, VMSG_RESET_POLL_US_MAX);
 	}
+	if (!ret)
+		vmdev->quiesced = true;
+	return ret;
+}
+
+static void vm_reset(struct virtio_device *vdev)
+{
+	struct virtio_msg_device *vmdev = to_vmdev(vdev);
+	int ret;
+
+	mutex_lock(&vmdev->xfer_lock);
+	ret = vm_reset_locked(vmdev);
 	mutex_unlock(&vmdev->xfer_lock);
 	if (ret)
 		vm_broken(vmdev, "reset", ret);
@@ -448,18 +461,6 @@ static int vm_finalize_features(struct virtio_device *vdev)
 	return ret;
 }
 
-/* One RESET_VQUEUE; errors are logged only (teardown goes on). */
-static void vm_reset_vq(struct virtio_msg_device *vmdev, unsigned int index)
-{
-	struct vmsg_index *rq;
-
-	mutex_lock(&vmdev->xfer_lock);
-	rq = vm_req(vmdev, VMSG_RESET_VQUEUE, sizeof(*rq));
-	rq->index = cpu_to_le32(index);
-	vm_xfer(vmdev, index);
-	mutex_unlock(&vmdev->xfer_lock);
-}
-
 static void vm_del_vqs(struct virtio_device *vdev)
 {
 	struct virtio_msg_device *vmdev = to_vmdev(vdev);
@@ -475,10 +476,19 @@ static void vm_del_vqs(struct virtio_device *vdev)
 	/* ...and wait out events that found one before that. */
 	vmdev->ops->synchronize(vmdev);
 
-	list_for_each_entry_safe(vq, n, &vdev->vqs, list) {
-		vm_reset_vq(vmdev, vq->index);
+	/*
+	 * Rings go only to a device that confirmed a reset: drivers reset
+	 * before del_vqs, find_vqs's error path does not.  RESET_VQUEUE is
+	 * not an option: it needs VIRTIO_F_RING_RESET, which the 6.1 core
+	 * never negotiates (vring_transport_features() clears it).
+	 */
+	mutex_lock(&vmdev->xfer_lock);
+	if (!vmdev->quiesced && vm_reset_locked(vmdev))
+		dev_err(&vdev->dev, "reset before freeing the rings failed\n");
+	mutex_unlock(&vmdev->xfer_lock);
+
+	list_for_each_entry_safe(vq, n, &vdev->vqs, list)
 		vring_del_virtqueue(vq);
-	}
 }
 
 static void vm_synchronize_cbs(struct virtio_device *vdev)
@@ -536,6 +546,8 @@ static struct virtqueue *vm_setup_vq(struct virtio_device *vdev, unsigned int in
 		return ERR_PTR(-ENOMEM);
 
 	mutex_lock(&vmdev->xfer_lock);
+	/* From here on the device may hold this ring, even if SET_VQUEUE fails. */
+	vmdev->quiesced = false;
 	set = vm_req(vmdev, VMSG_SET_VQUEUE, sizeof(*set));
 	set->index = cpu_to_le32(index);
 	set->size = cpu_to_le32(virtqueue_get_vring_size(vq));

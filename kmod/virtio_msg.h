@@ -61,6 +61,8 @@ struct virtio_msg_bus_ops {
  * @vq_lock: protects @vqs against event delivery
  * @vqs: virtqueues by index, NULL where none is set up
  * @nvqs: number of entries in @vqs
+ * @quiesced: the device confirmed a reset (status read back 0) and has
+ *	been given no ring since: ring memory may be freed (xfer_lock)
  */
 struct virtio_msg_device {
 	struct virtio_device vdev;
@@ -83,6 +85,7 @@ struct virtio_msg_device {
 	spinlock_t vq_lock;
 	struct virtqueue **vqs;
 	unsigned int nvqs;
+	bool quiesced;
 };
 
 static inline struct virtio_msg_device *to_vmdev(struct virtio_device *vdev)
