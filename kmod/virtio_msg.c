@@ -50,10 +50,12 @@
 #define VMSG_MAX_VQS 64
 /* Feature bits the 6.1 core can hold: a u64, two 32-bit blocks. */
 #define VMSG_MAX_FEATURE_BLOCKS 2
-/* How long a reset may take before the device is declared broken. */
-#define VMSG_RESET_TIMEOUT_MS 1000
-#define VMSG_RESET_POLL_US_MIN 50
-#define VMSG_RESET_POLL_US_MAX 200
+/*
+ * How long a reset may take before the device is declared broken, and how
+ * often its status is polled meanwhile (the draft's and Arm's figures).
+ */
+#define VMSG_RESET_TIMEOUT_MS 10000
+#define VMSG_RESET_POLL_MS 10
 /*
  * Smallest max_msg_size we accept: the largest fixed payload we exchange
  * (SET_VQUEUE / GET_VQUEUE, 40 bytes) plus the header.  A GET_CONFIG chunk
@@ -296,6 +298,15 @@ static u8 vm_get_status(struct virtio_device *vdev)
 	int ret;
 
 	mutex_lock(&vmdev->xfer_lock);
+	/*
+	 * A wedged device is broken and its rings leaked: report the reset
+	 * the transport asked for.  virtio_dev_remove() WARNs on a nonzero
+	 * status after remove, a check for driver bugs, not device faults.
+	 */
+	if (vmdev->wedged) {
+		mutex_unlock(&vmdev->xfer_lock);
+		return 0;
+	}
 	ret = vm_get_status_locked(vmdev, &status);
 	mutex_unlock(&vmdev->xfer_lock);
 	if (ret) {
@@ -333,27 +344,52 @@ static void vm_set_status(struct virtio_device *vdev, u8 status)
 /*
  * Draft "Device reset": write status 0, then read it until it reads 0.
  * Caller holds xfer_lock.  Returns 0 once the device confirmed it.
+ *
+ * A reset is never given up early: a SET_DEVICE_STATUS 0 that failed (the
+ * bus withdrew it on timeout) is written again until VMSG_RESET_TIMEOUT_MS
+ * is over.  A device that never confirms is wedged: memory it may still
+ * use is leaked from then on, never freed (vm_leak_vq()).
  */
 static int vm_reset_locked(struct virtio_msg_device *vmdev)
 {
 	unsigned long timeout = jiffies + msecs_to_jiffies(VMSG_RESET_TIMEOUT_MS);
+	bool written = false;
 	u32 status = 0;
 	int ret;
 
-	ret = vm_set_status_locked(vmdev, 0);
-	while (!ret) {
-		ret = vm_get_status_locked(vmdev, &status);
-		if (ret || !status)
-			break;
-		if (time_after(jiffies, timeout)) {
-			ret = -ETIMEDOUT;
-			break;
+	for (;;) {
+		ret = written ? 0 : vm_set_status_locked(vmdev, 0);
+		written = !ret;
+		if (written) {
+			ret = vm_get_status_locked(vmdev, &status);
+			if (!ret && !status)
+				break;
 		}
-		usleep_range(VMSG_RESET_POLL_US_MIN, VMSG_RESET_POLL_US_MAX);
+		if (time_after(jiffies, timeout)) {
+			if (!vmdev->wedged)
+				dev_err(vm_dev(vmdev),
+					"dev %u: reset not confirmed in %u ms (%d, status 0x%x): rings it may use will be leaked\n",
+					vmdev->dev_num, VMSG_RESET_TIMEOUT_MS, ret, status);
+			vmdev->wedged = true;
+			return ret ? ret : -ETIMEDOUT;
+		}
+		msleep(VMSG_RESET_POLL_MS);
 	}
-	if (!ret)
-		vmdev->quiesced = true;
-	return ret;
+	vmdev->quiesced = true;
+	vmdev->wedged = false;
+	return 0;
+}
+
+/*
+ * The device may still read or write @vq's rings: take it off the core's
+ * list and never free it.  Caller holds xfer_lock.
+ */
+static void vm_leak_vq(struct virtio_msg_device *vmdev, struct virtqueue *vq)
+{
+	spin_lock(&vmdev->vdev.vqs_list_lock);
+	list_del(&vq->list);
+	spin_unlock(&vmdev->vdev.vqs_list_lock);
+	vmdev->leaked_vqs++;
 }
 
 static void vm_reset(struct virtio_device *vdev)
@@ -466,6 +502,7 @@ static void vm_del_vqs(struct virtio_device *vdev)
 	struct virtio_msg_device *vmdev = to_vmdev(vdev);
 	struct virtqueue *vq, *n;
 	unsigned long flags;
+	unsigned int leaked;
 
 	/* Detach first, so no new event reaches a queue being freed... */
 	spin_lock_irqsave(&vmdev->vq_lock, flags);
@@ -483,12 +520,20 @@ static void vm_del_vqs(struct virtio_device *vdev)
 	 * never negotiates (vring_transport_features() clears it).
 	 */
 	mutex_lock(&vmdev->xfer_lock);
-	if (!vmdev->quiesced && vm_reset_locked(vmdev))
-		dev_err(&vdev->dev, "reset before freeing the rings failed\n");
+	/* A wedged device already had its VMSG_RESET_TIMEOUT_MS. */
+	if (!vmdev->quiesced && !vmdev->wedged)
+		vm_reset_locked(vmdev);
+	leaked = vmdev->leaked_vqs;
+	list_for_each_entry_safe(vq, n, &vdev->vqs, list) {
+		if (vmdev->quiesced)
+			vring_del_virtqueue(vq);
+		else
+			vm_leak_vq(vmdev, vq);
+	}
+	if (vmdev->leaked_vqs != leaked)
+		dev_err(&vdev->dev, "no confirmed reset: %u virtqueues leaked, not freed (%u in all)\n",
+			vmdev->leaked_vqs - leaked, vmdev->leaked_vqs);
 	mutex_unlock(&vmdev->xfer_lock);
-
-	list_for_each_entry_safe(vq, n, &vdev->vqs, list)
-		vring_del_virtqueue(vq);
 }
 
 static void vm_synchronize_cbs(struct virtio_device *vdev)
@@ -555,17 +600,25 @@ static struct virtqueue *vm_setup_vq(struct virtio_device *vdev, unsigned int in
 	set->driver_addr = cpu_to_le64(virtqueue_get_avail_addr(vq));
 	set->device_addr = cpu_to_le64(virtqueue_get_used_addr(vq));
 	ret = vm_xfer(vmdev, index);
-	mutex_unlock(&vmdev->xfer_lock);
 	if (ret)
-		goto err_del_vq;
+		goto err_reset;
+	mutex_unlock(&vmdev->xfer_lock);
 
 	spin_lock_irqsave(&vmdev->vq_lock, flags);
 	vmdev->vqs[index] = vq;
 	spin_unlock_irqrestore(&vmdev->vq_lock, flags);
 	return vq;
 
-err_del_vq:
-	vring_del_virtqueue(vq);
+err_reset:
+	/* The device may have taken the ring all the same. */
+	if (vm_reset_locked(vmdev)) {
+		vm_leak_vq(vmdev, vq);
+		dev_err(&vdev->dev, "vq %u: SET_VQUEUE failed, no confirmed reset: ring leaked\n",
+			index);
+	} else {
+		vring_del_virtqueue(vq);
+	}
+	mutex_unlock(&vmdev->xfer_lock);
 	return ERR_PTR(ret);
 err_unlock:
 	mutex_unlock(&vmdev->xfer_lock);

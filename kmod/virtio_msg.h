@@ -63,6 +63,9 @@ struct virtio_msg_bus_ops {
  * @nvqs: number of entries in @vqs
  * @quiesced: the device confirmed a reset (status read back 0) and has
  *	been given no ring since: ring memory may be freed (xfer_lock)
+ * @wedged: the last reset was never confirmed: rings the device may use
+ *	are leaked, never freed (xfer_lock)
+ * @leaked_vqs: virtqueues leaked that way
  */
 struct virtio_msg_device {
 	struct virtio_device vdev;
@@ -86,6 +89,8 @@ struct virtio_msg_device {
 	struct virtqueue **vqs;
 	unsigned int nvqs;
 	bool quiesced;
+	bool wedged;
+	unsigned int leaked_vqs;
 };
 
 static inline struct virtio_msg_device *to_vmdev(struct virtio_device *vdev)
