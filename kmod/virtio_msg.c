@@ -486,6 +486,18 @@ static int vm_finalize_features(struct virtio_device *vdev)
 		return -EINVAL;
 	}
 
+	/*
+	 * The device wants the DMA API for ring and buffer addresses, but no
+	 * bus gives its device a DMA mask yet: virtio_ring would WARN and
+	 * fail on every mapping.  Refuse it until a bus supports it.
+	 */
+	if (__virtio_test_bit(vdev, VIRTIO_F_ACCESS_PLATFORM)) {
+		dev_err(&vdev->dev,
+			"device offers VIRTIO_F_ACCESS_PLATFORM, which bus %s does not support\n",
+			dev_name(vm_dev(vmdev)));
+		return -EINVAL;
+	}
+
 	mutex_lock(&vmdev->xfer_lock);
 	rq = vm_req(vmdev, VMSG_SET_DRIVER_FEATURES, sizeof(*rq) + nblocks * sizeof(__le32));
 	rq->block_index = 0;
