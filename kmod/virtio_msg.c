@@ -57,6 +57,11 @@
 #define VMSG_RESET_TIMEOUT_MS 10000
 #define VMSG_RESET_POLL_MS 10
 /*
+ * A lost EVENT_USED would hang I/O for good (6.1 virtio_blk has no timeout
+ * handler): when none came for this long, the used rings are looked at.
+ */
+#define VMSG_USED_WATCH_MS 1000
+/*
  * Smallest max_msg_size we accept: the largest fixed payload we exchange
  * (SET_VQUEUE / GET_VQUEUE, 40 bytes) plus the header.  A GET_CONFIG chunk
  * then still carries 28 bytes.
@@ -397,6 +402,8 @@ static void vm_reset(struct virtio_device *vdev)
 	struct virtio_msg_device *vmdev = to_vmdev(vdev);
 	int ret;
 
+	/* No callback after a reset: find_vqs starts the watch again. */
+	cancel_delayed_work_sync(&vmdev->used_watch);
 	mutex_lock(&vmdev->xfer_lock);
 	ret = vm_reset_locked(vmdev);
 	mutex_unlock(&vmdev->xfer_lock);
@@ -509,6 +516,47 @@ static int vm_finalize_features(struct virtio_device *vdev)
 	return ret;
 }
 
+/*
+ * Run @vq's callback if its used ring has news, as an EVENT_USED would.
+ * Caller holds vq_lock with bottom halves disabled.
+ */
+static bool vm_vq_interrupt(struct virtqueue *vq)
+{
+	return vring_interrupt(0, vq) == IRQ_HANDLED;
+}
+
+/*
+ * Every VMSG_USED_WATCH_MS while virtqueues exist: if no EVENT_USED came
+ * since the last look, look at every used ring, so that a lost event costs
+ * latency, not the device.  The event path only sets a flag.
+ */
+static void vm_used_watch(struct work_struct *work)
+{
+	struct virtio_msg_device *vmdev = container_of(to_delayed_work(work),
+						       struct virtio_msg_device, used_watch);
+	unsigned int i, n = 0;
+	unsigned long flags;
+
+	if (READ_ONCE(vmdev->used_seen)) {
+		WRITE_ONCE(vmdev->used_seen, false);
+	} else {
+		local_bh_disable();
+		spin_lock_irqsave(&vmdev->vq_lock, flags);
+		for (i = 0; i < vmdev->nvqs; i++)
+			if (vmdev->vqs[i] && vm_vq_interrupt(vmdev->vqs[i]))
+				n++;
+		spin_unlock_irqrestore(&vmdev->vq_lock, flags);
+		local_bh_enable();
+	}
+	if (n) {
+		vmdev->used_rescued += n;
+		dev_warn_ratelimited(&vmdev->vdev.dev,
+				     "used buffers without EVENT_USED for %u ms: %u queues run (%lu in all)\n",
+				     VMSG_USED_WATCH_MS, n, vmdev->used_rescued);
+	}
+	schedule_delayed_work(&vmdev->used_watch, msecs_to_jiffies(VMSG_USED_WATCH_MS));
+}
+
 static void vm_del_vqs(struct virtio_device *vdev)
 {
 	struct virtio_msg_device *vmdev = to_vmdev(vdev);
@@ -516,6 +564,7 @@ static void vm_del_vqs(struct virtio_device *vdev)
 	unsigned long flags;
 	unsigned int leaked;
 
+	cancel_delayed_work_sync(&vmdev->used_watch);
 	/* Detach first, so no new event reaches a queue being freed... */
 	spin_lock_irqsave(&vmdev->vq_lock, flags);
 	list_for_each_entry(vq, &vdev->vqs, list)
@@ -659,6 +708,7 @@ static int vm_find_vqs(struct virtio_device *vdev, unsigned int nvqs,
 			return ret;
 		}
 	}
+	schedule_delayed_work(&to_vmdev(vdev)->used_watch, msecs_to_jiffies(VMSG_USED_WATCH_MS));
 	return 0;
 }
 
@@ -793,6 +843,7 @@ int virtio_msg_register(struct device *parent, struct virtio_msg_device *vmdev)
 	vmdev->vdev.dev.parent = parent;
 	mutex_init(&vmdev->xfer_lock);
 	spin_lock_init(&vmdev->vq_lock);
+	INIT_DELAYED_WORK(&vmdev->used_watch, vm_used_watch);
 	vmdev->vqs = NULL;
 	vmdev->nvqs = 0;
 
@@ -874,7 +925,10 @@ static int virtio_msg_event_used(struct virtio_msg_device *vmdev, u32 index)
 	spin_lock_irqsave(&vmdev->vq_lock, flags);
 	vq = index < vmdev->nvqs ? vmdev->vqs[index] : NULL;
 	if (vq)
-		vring_interrupt(0, vq);
+		vm_vq_interrupt(vq);
+	/* Tested first: the line stays clean while events flow. */
+	if (!READ_ONCE(vmdev->used_seen))
+		WRITE_ONCE(vmdev->used_seen, true);
 	spin_unlock_irqrestore(&vmdev->vq_lock, flags);
 	local_bh_enable();
 

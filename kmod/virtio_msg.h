@@ -16,6 +16,7 @@
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/virtio.h>
+#include <linux/workqueue.h>
 
 #include "include/uapi/virtio_msg.h"
 
@@ -66,6 +67,10 @@ struct virtio_msg_bus_ops {
  * @wedged: the last reset was never confirmed: rings the device may use
  *	are leaked, never freed (xfer_lock)
  * @leaked_vqs: virtqueues leaked that way
+ * @used_seen: an EVENT_USED arrived since @used_watch last looked
+ * @used_watch: while virtqueues exist, looks at their used rings itself
+ *	when no EVENT_USED came for VMSG_USED_WATCH_MS (a lost event)
+ * @used_rescued: callbacks run by @used_watch that an event had not run
  */
 struct virtio_msg_device {
 	struct virtio_device vdev;
@@ -91,6 +96,9 @@ struct virtio_msg_device {
 	bool quiesced;
 	bool wedged;
 	unsigned int leaked_vqs;
+	bool used_seen;
+	struct delayed_work used_watch;
+	unsigned long used_rescued;
 };
 
 static inline struct virtio_msg_device *to_vmdev(struct virtio_device *vdev)
