@@ -103,19 +103,22 @@ static int vm_xfer(struct virtio_msg_device *vmdev, u32 vq)
 
 	lockdep_assert_held(&vmdev->xfer_lock);
 	trace_virtio_msg_xfer(req, vq, 0);
-	/* A stale or short answer must not pass as this one. */
+	/* A failed request must not leave the previous answer looking valid. */
 	memset(resp, 0, VMSG_HDR_SIZE);
 	ret = vmdev->ops->xfer(vmdev, &vmdev->req, &vmdev->resp);
-	if (ret) {
+	if (ret < 0) {
 		trace_virtio_msg_xfer_done(req, vq, ret);
 		dev_err_ratelimited(vm_dev(vmdev), "dev %u: %s failed: %d\n",
 				    vmdev->dev_num, vmsg_id_name(0, req->msg_id), ret);
 		return ret;
 	}
 
-	/* msg_size is bounded by the buffer: vmsg_validate checks len first. */
-	ret = vmsg_validate(resp, min_t(size_t, vmsg_size(resp), sizeof(vmdev->resp)),
-			    vmdev->max_msg_size);
+	/*
+	 * Only the bytes received count: msg_size must match them, or a
+	 * short answer would pass the previous one's tail as its payload.
+	 * vmsg_validate() refuses a length beyond max_msg_size (<= the buffer).
+	 */
+	ret = vmsg_validate(resp, ret, vmdev->max_msg_size);
 	if (!ret)
 		ret = vmsg_check_response(req, resp);
 	if (ret) {

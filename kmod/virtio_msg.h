@@ -26,11 +26,12 @@ struct virtio_msg_device;
  * struct virtio_msg_bus_ops - what a bus provides to the transport
  * @xfer: send request @req and wait for its response, written to @resp
  *	(a VMSG_MAX_SIZE buffer).  The bus owns the token: it sets
- *	@req->hdr.token and checks that the response echoes it.  Returns 0
- *	when a response arrived (the transport validates its contents),
- *	-ETIMEDOUT when none came in time, or another negative errno for a
- *	bus failure.  May sleep.  The transport sends one request at a time
- *	per device.
+ *	@req->hdr.token and checks that the response echoes it.  Returns the
+ *	number of bytes received into @resp when a response arrived (the
+ *	transport checks them against its msg_size and validates the
+ *	contents; bytes past them are not looked at), -ETIMEDOUT when none
+ *	came in time, or another negative errno for a bus failure.  May
+ *	sleep.  The transport sends one request at a time per device.
  * @send: send the event @msg (EVENT_AVAIL) to the device; no response.
  *	Called in any context, including with interrupts disabled: it must
  *	not sleep.  Returns 0 or a negative errno.
