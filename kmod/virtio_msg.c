@@ -607,6 +607,56 @@ static void vm_synchronize_cbs(struct virtio_device *vdev)
 	vmdev->ops->synchronize(vmdev);
 }
 
+/*
+ * GET_VQUEUE @index; caller holds xfer_lock.  On success the answer is in
+ * vmdev->resp, its index checked.
+ */
+static const struct vmsg_vqueue_info *vm_get_vq_locked(struct virtio_msg_device *vmdev,
+						       unsigned int index, int *err)
+{
+	const struct vmsg_vqueue_info *rs;
+	struct vmsg_index *rq;
+
+	rq = vm_req(vmdev, VMSG_GET_VQUEUE, sizeof(*rq));
+	rq->index = cpu_to_le32(index);
+	*err = vm_xfer(vmdev, index);
+	if (*err)
+		return NULL;
+	rs = vmsg_cpayload(&vmdev->resp.hdr);
+	if (le32_to_cpu(rs->index) != index) {
+		dev_err(&vmdev->vdev.dev, "GET_VQUEUE %u answered for vq %u\n",
+			index, le32_to_cpu(rs->index));
+		*err = -EPROTO;
+		return NULL;
+	}
+	return rs;
+}
+
+/*
+ * Draft: a device may refuse SET_VQUEUE and still answer it; the driver
+ * reads the queue back.  Caller holds xfer_lock, vmdev->req holds the
+ * SET_VQUEUE that was answered.
+ */
+static int vm_confirm_vq(struct virtio_msg_device *vmdev, unsigned int index)
+{
+	const struct vmsg_vqueue_set set = *(const struct vmsg_vqueue_set *)
+		vmsg_cpayload(&vmdev->req.hdr);
+	const struct vmsg_vqueue_info *rs;
+	int ret;
+
+	rs = vm_get_vq_locked(vmdev, index, &ret);
+	if (!rs)
+		return ret;
+	if (rs->cur_size != set.size || rs->desc_addr != set.desc_addr ||
+	    rs->driver_addr != set.driver_addr || rs->device_addr != set.device_addr) {
+		dev_err(&vmdev->vdev.dev,
+			"vq %u: device did not take SET_VQUEUE (size %u, asked %u)\n",
+			index, le32_to_cpu(rs->cur_size), le32_to_cpu(set.size));
+		return -EIO;
+	}
+	return 0;
+}
+
 static struct virtqueue *vm_setup_vq(struct virtio_device *vdev, unsigned int index,
 				     void (*callback)(struct virtqueue *vq),
 				     const char *name, bool ctx)
@@ -614,7 +664,6 @@ static struct virtqueue *vm_setup_vq(struct virtio_device *vdev, unsigned int in
 	struct virtio_msg_device *vmdev = to_vmdev(vdev);
 	const struct vmsg_vqueue_info *rs;
 	struct vmsg_vqueue_set *set;
-	struct vmsg_index *rq;
 	struct virtqueue *vq;
 	unsigned long flags;
 	u32 max_size, cur_size;
@@ -624,20 +673,13 @@ static struct virtqueue *vm_setup_vq(struct virtio_device *vdev, unsigned int in
 		return ERR_PTR(-ENOENT);
 
 	mutex_lock(&vmdev->xfer_lock);
-	rq = vm_req(vmdev, VMSG_GET_VQUEUE, sizeof(*rq));
-	rq->index = cpu_to_le32(index);
-	ret = vm_xfer(vmdev, index);
-	if (ret)
-		goto err_unlock;
-	rs = vmsg_cpayload(&vmdev->resp.hdr);
+	rs = vm_get_vq_locked(vmdev, index, &ret);
+	if (!rs) {
+		mutex_unlock(&vmdev->xfer_lock);
+		return ERR_PTR(ret);
+	}
 	max_size = le32_to_cpu(rs->max_size);
 	cur_size = le32_to_cpu(rs->cur_size);
-	if (le32_to_cpu(rs->index) != index) {
-		dev_err(&vdev->dev, "GET_VQUEUE %u answered for vq %u\n",
-			index, le32_to_cpu(rs->index));
-		ret = -EPROTO;
-		goto err_unlock;
-	}
 	mutex_unlock(&vmdev->xfer_lock);
 	/* Draft GET_VQUEUE: max_size 0 = queue not usable. */
 	if (!max_size)
@@ -664,6 +706,8 @@ static struct virtqueue *vm_setup_vq(struct virtio_device *vdev, unsigned int in
 	set->driver_addr = cpu_to_le64(virtqueue_get_avail_addr(vq));
 	set->device_addr = cpu_to_le64(virtqueue_get_used_addr(vq));
 	ret = vm_xfer(vmdev, index);
+	if (!ret)
+		ret = vm_confirm_vq(vmdev, index);
 	if (ret)
 		goto err_reset;
 	mutex_unlock(&vmdev->xfer_lock);
@@ -682,9 +726,6 @@ err_reset:
 	} else {
 		vring_del_virtqueue(vq);
 	}
-	mutex_unlock(&vmdev->xfer_lock);
-	return ERR_PTR(ret);
-err_unlock:
 	mutex_unlock(&vmdev->xfer_lock);
 	return ERR_PTR(ret);
 }
