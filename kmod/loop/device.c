@@ -349,9 +349,14 @@ static int vmsg_loop_set_features(struct vmsg_loop_dev *ld)
 	u64 f = ld->features;
 	u32 i, b;
 
-	/* 3.1.1: features are fixed once FEATURES_OK is set. */
-	if (ld->status & VIRTIO_CONFIG_S_FEATURES_OK)
-		return -EPERM;
+	/*
+	 * 3.1.1: features are fixed once FEATURES_OK is set.  Ignored but
+	 * answered: the driver learns it from the status, not from a timeout.
+	 */
+	if (ld->status & VIRTIO_CONFIG_S_FEATURES_OK) {
+		vmsg_loop_resp(ld, 0);
+		return 0;
+	}
 	for (i = 0; i < n; i++) {
 		b = first + i;
 		if (b < first || b >= VMSG_LOOP_FEATURE_BLOCKS) {
@@ -482,7 +487,7 @@ static int vmsg_loop_set_vqueue(struct vmsg_loop_dev *ld)
 	if (index >= ld->nvqs) {
 		dev_err_ratelimited(vmsg_loop_root, "dev %u: SET_VQUEUE index %u of %u\n",
 				    ld->vmdev.dev_num, index, ld->nvqs);
-		return -EINVAL;
+		goto answer;
 	}
 	vq = ld->vqs[index];
 	mutex_lock(&vq->lock);
@@ -500,13 +505,16 @@ static int vmsg_loop_set_vqueue(struct vmsg_loop_dev *ld)
 	}
 	mutex_unlock(&vq->lock);
 	if (ret) {
-		/* No error message exists: no answer, the transport times out. */
+		/*
+		 * No error message exists: answered all the same, the driver
+		 * sees the refusal in GET_VQUEUE (cur_size 0), not a timeout.
+		 */
 		dev_err_ratelimited(vmsg_loop_root,
 				    "dev %u: SET_VQUEUE %u refused (%d): size %u desc 0x%llx driver 0x%llx device 0x%llx\n",
 				    ld->vmdev.dev_num, index, ret, size, le64_to_cpu(rq->desc_addr),
 				    le64_to_cpu(rq->driver_addr), le64_to_cpu(rq->device_addr));
-		return ret;
 	}
+answer:
 	vmsg_loop_resp(ld, 0);
 	return 0;
 }
