@@ -67,6 +67,13 @@
  * then still carries 28 bytes.
  */
 #define VMSG_MIN_MSG_SIZE (VMSG_HDR_SIZE + sizeof(struct vmsg_vqueue_set))
+/*
+ * A config read is retried when the generation moved under it, a rejected
+ * SET_CONFIG when the generation moved since it was read: at most this many
+ * times, so a device whose generation moves on every read cannot livelock
+ * the driver (6.1's virtio_cread() loops until two generations match).
+ */
+#define VMSG_CONFIG_RETRIES 5
 /* GET_CONFIG response / SET_CONFIG request overhead: header + 3 u32. */
 #define VMSG_CONFIG_OVERHEAD (VMSG_HDR_SIZE + sizeof(struct vmsg_config))
 
@@ -181,13 +188,41 @@ static int vm_get_config_chunk(struct virtio_msg_device *vmdev, unsigned int off
 	return 0;
 }
 
+/*
+ * Read [offset, offset + len) in chunks; caller holds xfer_lock.  Returns
+ * -EAGAIN when the generation moved between two chunks.
+ */
+static int vm_get_config_locked(struct virtio_msg_device *vmdev, unsigned int offset,
+				u8 *p, unsigned int len)
+{
+	unsigned int chunk = vm_config_chunk(vmdev);
+	bool first = true, moved = false;
+	u32 gen, gen0 = 0;
+	int ret;
+
+	while (len) {
+		unsigned int n = min(len, chunk);
+
+		ret = vm_get_config_chunk(vmdev, offset, p, n, &gen);
+		if (ret)
+			return ret;
+		if (first)
+			gen0 = gen;
+		else if (gen != gen0)
+			moved = true;
+		first = false;
+		p += n;
+		offset += n;
+		len -= n;
+	}
+	return moved ? -EAGAIN : 0;
+}
+
 static void vm_get(struct virtio_device *vdev, unsigned int offset, void *buf, unsigned int len)
 {
 	struct virtio_msg_device *vmdev = to_vmdev(vdev);
-	unsigned int chunk = vm_config_chunk(vmdev);
-	u8 *p = buf;
-	u32 gen;
-	int ret = 0;
+	unsigned int tries = 0;
+	int ret;
 
 	if (!vm_config_range_ok(vmdev, offset, len)) {
 		/* A driver bug, not the device's: mmio/pci read garbage here. */
@@ -198,20 +233,18 @@ static void vm_get(struct virtio_device *vdev, unsigned int offset, void *buf, u
 	}
 
 	mutex_lock(&vmdev->xfer_lock);
-	while (len) {
-		unsigned int n = min(len, chunk);
-
-		ret = vm_get_config_chunk(vmdev, offset, p, n, &gen);
-		if (ret)
-			break;
-		p += n;
-		offset += n;
-		len -= n;
-	}
+	do {
+		ret = vm_get_config_locked(vmdev, offset, buf, len);
+	} while (ret == -EAGAIN && ++tries <= VMSG_CONFIG_RETRIES);
 	mutex_unlock(&vmdev->xfer_lock);
-	if (ret) {
+	if (ret == -EAGAIN) {
+		/* What the last pass read, mixed generations and all. */
+		dev_warn_ratelimited(&vdev->dev,
+				     "config generation moved during %u reads of %u+%u\n",
+				     tries, offset, len);
+	} else if (ret) {
 		/* Never hand back stale stack contents to the driver. */
-		memset(p, 0, len);
+		memset(buf, 0, len);
 		vm_broken(vmdev, "GET_CONFIG", ret);
 	}
 }
@@ -220,9 +253,9 @@ static void vm_set(struct virtio_device *vdev, unsigned int offset, const void *
 		   unsigned int len)
 {
 	struct virtio_msg_device *vmdev = to_vmdev(vdev);
-	unsigned int chunk = vm_config_chunk(vmdev);
+	unsigned int chunk = vm_config_chunk(vmdev), tries = 0;
 	const u8 *p = buf;
-	u32 gen = 0;
+	u32 gen = 0, was;
 	int ret = 0;
 
 	if (!vm_config_range_ok(vmdev, offset, len)) {
@@ -252,9 +285,26 @@ static void vm_set(struct virtio_device *vdev, unsigned int offset, const void *
 		if (ret)
 			break;
 		rs = vmsg_cpayload(&vmdev->resp.hdr);
-		/* Length 0 in the response: the device rejected the write. */
-		if (le32_to_cpu(rs->offset) != offset || le32_to_cpu(rs->length) != n) {
-			ret = -EIO;
+		if (le32_to_cpu(rs->offset) != offset ||
+		    (rs->length && le32_to_cpu(rs->length) != n)) {
+			ret = -EPROTO;
+			break;
+		}
+		if (!rs->length) {
+			/*
+			 * Rejected.  Draft: re-read the generation and try
+			 * again; if it did not move, the device refuses the
+			 * write itself: the device is fine, the write is lost.
+			 */
+			was = gen;
+			ret = vm_get_config_chunk(vmdev, 0, NULL, 0, &gen);
+			if (ret)
+				break;
+			if (gen != was && ++tries <= VMSG_CONFIG_RETRIES)
+				continue;
+			dev_err_ratelimited(&vdev->dev,
+					    "SET_CONFIG %u+%u rejected by the device (generation %u, %u tries)\n",
+					    offset, n, gen, tries + 1);
 			break;
 		}
 		p += n;
@@ -270,7 +320,9 @@ static void vm_set(struct virtio_device *vdev, unsigned int offset, const void *
  * The generation is read from the device each time (an empty GET_CONFIG)
  * rather than cached from EVENT_CONFIG: virtio_cread() brackets every
  * multi-byte read with two generation reads, and only the device knows
- * whether its configuration changed in between.
+ * whether its configuration changed in between.  virtio_cread() retries
+ * until two match, with no bound: after VMSG_CONFIG_RETRIES moves in a row
+ * the last value is returned until the device shows a stable one again.
  */
 static u32 vm_generation(struct virtio_device *vdev)
 {
@@ -280,6 +332,20 @@ static u32 vm_generation(struct virtio_device *vdev)
 
 	mutex_lock(&vmdev->xfer_lock);
 	ret = vm_get_config_chunk(vmdev, 0, NULL, 0, &gen);
+	if (!ret) {
+		if (gen == vmdev->gen_seen) {
+			vmdev->gen_moves = 0;
+		} else if (vmdev->gen_moves < VMSG_CONFIG_RETRIES) {
+			vmdev->gen_moves++;
+			vmdev->gen_seen = gen;
+		} else if (vmdev->gen_moves == VMSG_CONFIG_RETRIES) {
+			vmdev->gen_moves++;
+			dev_warn(&vdev->dev,
+				 "config generation moved on %u reads in a row: holding %u\n",
+				 VMSG_CONFIG_RETRIES, vmdev->gen_seen);
+		}
+	}
+	gen = vmdev->gen_seen;
 	mutex_unlock(&vmdev->xfer_lock);
 	/* A constant answer lets virtio_cread()'s retry loop end. */
 	if (ret)

@@ -72,6 +72,8 @@ struct virtio_msg_bus_ops {
  * @used_watch: while virtqueues exist, looks at their used rings itself
  *	when no EVENT_USED came for VMSG_USED_WATCH_MS (a lost event)
  * @used_rescued: callbacks run by @used_watch that an event had not run
+ * @gen_seen: configuration generation last handed to the core (xfer_lock)
+ * @gen_moves: reads in a row that found it moved (xfer_lock)
  */
 struct virtio_msg_device {
 	struct virtio_device vdev;
@@ -100,6 +102,8 @@ struct virtio_msg_device {
 	bool used_seen;
 	struct delayed_work used_watch;
 	unsigned long used_rescued;
+	u32 gen_seen;
+	unsigned int gen_moves;
 };
 
 static inline struct virtio_msg_device *to_vmdev(struct virtio_device *vdev)
