@@ -50,16 +50,30 @@
 #define VMSG_MAX_VQS 64
 /* Feature bits the 6.1 core can hold: a u64, two 32-bit blocks. */
 #define VMSG_MAX_FEATURE_BLOCKS 2
-/* How long a reset may take before the device is declared broken. */
-#define VMSG_RESET_TIMEOUT_MS 1000
-#define VMSG_RESET_POLL_US_MIN 50
-#define VMSG_RESET_POLL_US_MAX 200
+/*
+ * How long a reset may take before the device is declared broken, and how
+ * often its status is polled meanwhile (the draft's and Arm's figures).
+ */
+#define VMSG_RESET_TIMEOUT_MS 10000
+#define VMSG_RESET_POLL_MS 10
+/*
+ * A lost EVENT_USED would hang I/O for good (6.1 virtio_blk has no timeout
+ * handler): when none came for this long, the used rings are looked at.
+ */
+#define VMSG_USED_WATCH_MS 1000
 /*
  * Smallest max_msg_size we accept: the largest fixed payload we exchange
  * (SET_VQUEUE / GET_VQUEUE, 40 bytes) plus the header.  A GET_CONFIG chunk
  * then still carries 28 bytes.
  */
 #define VMSG_MIN_MSG_SIZE (VMSG_HDR_SIZE + sizeof(struct vmsg_vqueue_set))
+/*
+ * A config read is retried when the generation moved under it, a rejected
+ * SET_CONFIG when the generation moved since it was read: at most this many
+ * times, so a device whose generation moves on every read cannot livelock
+ * the driver (6.1's virtio_cread() loops until two generations match).
+ */
+#define VMSG_CONFIG_RETRIES 5
 /* GET_CONFIG response / SET_CONFIG request overhead: header + 3 u32. */
 #define VMSG_CONFIG_OVERHEAD (VMSG_HDR_SIZE + sizeof(struct vmsg_config))
 
@@ -96,19 +110,22 @@ static int vm_xfer(struct virtio_msg_device *vmdev, u32 vq)
 
 	lockdep_assert_held(&vmdev->xfer_lock);
 	trace_virtio_msg_xfer(req, vq, 0);
-	/* A stale or short answer must not pass as this one. */
+	/* A failed request must not leave the previous answer looking valid. */
 	memset(resp, 0, VMSG_HDR_SIZE);
 	ret = vmdev->ops->xfer(vmdev, &vmdev->req, &vmdev->resp);
-	if (ret) {
+	if (ret < 0) {
 		trace_virtio_msg_xfer_done(req, vq, ret);
 		dev_err_ratelimited(vm_dev(vmdev), "dev %u: %s failed: %d\n",
 				    vmdev->dev_num, vmsg_id_name(0, req->msg_id), ret);
 		return ret;
 	}
 
-	/* msg_size is bounded by the buffer: vmsg_validate checks len first. */
-	ret = vmsg_validate(resp, min_t(size_t, vmsg_size(resp), sizeof(vmdev->resp)),
-			    vmdev->max_msg_size);
+	/*
+	 * Only the bytes received count: msg_size must match them, or a
+	 * short answer would pass the previous one's tail as its payload.
+	 * vmsg_validate() refuses a length beyond max_msg_size (<= the buffer).
+	 */
+	ret = vmsg_validate(resp, ret, vmdev->max_msg_size);
 	if (!ret)
 		ret = vmsg_check_response(req, resp);
 	if (ret) {
@@ -171,13 +188,41 @@ static int vm_get_config_chunk(struct virtio_msg_device *vmdev, unsigned int off
 	return 0;
 }
 
+/*
+ * Read [offset, offset + len) in chunks; caller holds xfer_lock.  Returns
+ * -EAGAIN when the generation moved between two chunks.
+ */
+static int vm_get_config_locked(struct virtio_msg_device *vmdev, unsigned int offset,
+				u8 *p, unsigned int len)
+{
+	unsigned int chunk = vm_config_chunk(vmdev);
+	bool first = true, moved = false;
+	u32 gen, gen0 = 0;
+	int ret;
+
+	while (len) {
+		unsigned int n = min(len, chunk);
+
+		ret = vm_get_config_chunk(vmdev, offset, p, n, &gen);
+		if (ret)
+			return ret;
+		if (first)
+			gen0 = gen;
+		else if (gen != gen0)
+			moved = true;
+		first = false;
+		p += n;
+		offset += n;
+		len -= n;
+	}
+	return moved ? -EAGAIN : 0;
+}
+
 static void vm_get(struct virtio_device *vdev, unsigned int offset, void *buf, unsigned int len)
 {
 	struct virtio_msg_device *vmdev = to_vmdev(vdev);
-	unsigned int chunk = vm_config_chunk(vmdev);
-	u8 *p = buf;
-	u32 gen;
-	int ret = 0;
+	unsigned int tries = 0;
+	int ret;
 
 	if (!vm_config_range_ok(vmdev, offset, len)) {
 		/* A driver bug, not the device's: mmio/pci read garbage here. */
@@ -188,20 +233,18 @@ static void vm_get(struct virtio_device *vdev, unsigned int offset, void *buf, u
 	}
 
 	mutex_lock(&vmdev->xfer_lock);
-	while (len) {
-		unsigned int n = min(len, chunk);
-
-		ret = vm_get_config_chunk(vmdev, offset, p, n, &gen);
-		if (ret)
-			break;
-		p += n;
-		offset += n;
-		len -= n;
-	}
+	do {
+		ret = vm_get_config_locked(vmdev, offset, buf, len);
+	} while (ret == -EAGAIN && ++tries <= VMSG_CONFIG_RETRIES);
 	mutex_unlock(&vmdev->xfer_lock);
-	if (ret) {
+	if (ret == -EAGAIN) {
+		/* What the last pass read, mixed generations and all. */
+		dev_warn_ratelimited(&vdev->dev,
+				     "config generation moved during %u reads of %u+%u\n",
+				     tries, offset, len);
+	} else if (ret) {
 		/* Never hand back stale stack contents to the driver. */
-		memset(p, 0, len);
+		memset(buf, 0, len);
 		vm_broken(vmdev, "GET_CONFIG", ret);
 	}
 }
@@ -210,9 +253,9 @@ static void vm_set(struct virtio_device *vdev, unsigned int offset, const void *
 		   unsigned int len)
 {
 	struct virtio_msg_device *vmdev = to_vmdev(vdev);
-	unsigned int chunk = vm_config_chunk(vmdev);
+	unsigned int chunk = vm_config_chunk(vmdev), tries = 0;
 	const u8 *p = buf;
-	u32 gen = 0;
+	u32 gen = 0, was;
 	int ret = 0;
 
 	if (!vm_config_range_ok(vmdev, offset, len)) {
@@ -242,9 +285,26 @@ static void vm_set(struct virtio_device *vdev, unsigned int offset, const void *
 		if (ret)
 			break;
 		rs = vmsg_cpayload(&vmdev->resp.hdr);
-		/* Length 0 in the response: the device rejected the write. */
-		if (le32_to_cpu(rs->offset) != offset || le32_to_cpu(rs->length) != n) {
-			ret = -EIO;
+		if (le32_to_cpu(rs->offset) != offset ||
+		    (rs->length && le32_to_cpu(rs->length) != n)) {
+			ret = -EPROTO;
+			break;
+		}
+		if (!rs->length) {
+			/*
+			 * Rejected.  Draft: re-read the generation and try
+			 * again; if it did not move, the device refuses the
+			 * write itself: the device is fine, the write is lost.
+			 */
+			was = gen;
+			ret = vm_get_config_chunk(vmdev, 0, NULL, 0, &gen);
+			if (ret)
+				break;
+			if (gen != was && ++tries <= VMSG_CONFIG_RETRIES)
+				continue;
+			dev_err_ratelimited(&vdev->dev,
+					    "SET_CONFIG %u+%u rejected by the device (generation %u, %u tries)\n",
+					    offset, n, gen, tries + 1);
 			break;
 		}
 		p += n;
@@ -260,7 +320,9 @@ static void vm_set(struct virtio_device *vdev, unsigned int offset, const void *
  * The generation is read from the device each time (an empty GET_CONFIG)
  * rather than cached from EVENT_CONFIG: virtio_cread() brackets every
  * multi-byte read with two generation reads, and only the device knows
- * whether its configuration changed in between.
+ * whether its configuration changed in between.  virtio_cread() retries
+ * until two match, with no bound: after VMSG_CONFIG_RETRIES moves in a row
+ * the last value is returned until the device shows a stable one again.
  */
 static u32 vm_generation(struct virtio_device *vdev)
 {
@@ -270,6 +332,20 @@ static u32 vm_generation(struct virtio_device *vdev)
 
 	mutex_lock(&vmdev->xfer_lock);
 	ret = vm_get_config_chunk(vmdev, 0, NULL, 0, &gen);
+	if (!ret) {
+		if (gen == vmdev->gen_seen) {
+			vmdev->gen_moves = 0;
+		} else if (vmdev->gen_moves < VMSG_CONFIG_RETRIES) {
+			vmdev->gen_moves++;
+			vmdev->gen_seen = gen;
+		} else if (vmdev->gen_moves == VMSG_CONFIG_RETRIES) {
+			vmdev->gen_moves++;
+			dev_warn(&vdev->dev,
+				 "config generation moved on %u reads in a row: holding %u\n",
+				 VMSG_CONFIG_RETRIES, vmdev->gen_seen);
+		}
+	}
+	gen = vmdev->gen_seen;
 	mutex_unlock(&vmdev->xfer_lock);
 	/* A constant answer lets virtio_cread()'s retry loop end. */
 	if (ret)
@@ -296,6 +372,15 @@ static u8 vm_get_status(struct virtio_device *vdev)
 	int ret;
 
 	mutex_lock(&vmdev->xfer_lock);
+	/*
+	 * A wedged device is broken and its rings leaked: report the reset
+	 * the transport asked for.  virtio_dev_remove() WARNs on a nonzero
+	 * status after remove, a check for driver bugs, not device faults.
+	 */
+	if (vmdev->wedged) {
+		mutex_unlock(&vmdev->xfer_lock);
+		return 0;
+	}
 	ret = vm_get_status_locked(vmdev, &status);
 	mutex_unlock(&vmdev->xfer_lock);
 	if (ret) {
@@ -330,26 +415,66 @@ static void vm_set_status(struct virtio_device *vdev, u8 status)
 		vm_broken(vmdev, "SET_DEVICE_STATUS", ret);
 }
 
-/* Draft "Device reset": write status 0, then read it until it reads 0. */
-static void vm_reset(struct virtio_device *vdev)
+/*
+ * Draft "Device reset": write status 0, then read it until it reads 0.
+ * Caller holds xfer_lock.  Returns 0 once the device confirmed it.
+ *
+ * A reset is never given up early: a SET_DEVICE_STATUS 0 that failed (the
+ * bus withdrew it on timeout) is written again until VMSG_RESET_TIMEOUT_MS
+ * is over.  A device that never confirms is wedged: memory it may still
+ * use is leaked from then on, never freed (vm_leak_vq()).
+ */
+static int vm_reset_locked(struct virtio_msg_device *vmdev)
 {
-	struct virtio_msg_device *vmdev = to_vmdev(vdev);
 	unsigned long timeout = jiffies + msecs_to_jiffies(VMSG_RESET_TIMEOUT_MS);
+	bool written = false;
 	u32 status = 0;
 	int ret;
 
-	mutex_lock(&vmdev->xfer_lock);
-	ret = vm_set_status_locked(vmdev, 0);
-	while (!ret) {
-		ret = vm_get_status_locked(vmdev, &status);
-		if (ret || !status)
-			break;
-		if (time_after(jiffies, timeout)) {
-			ret = -ETIMEDOUT;
-			break;
+	for (;;) {
+		ret = written ? 0 : vm_set_status_locked(vmdev, 0);
+		written = !ret;
+		if (written) {
+			ret = vm_get_status_locked(vmdev, &status);
+			if (!ret && !status)
+				break;
 		}
-		usleep_range(VMSG_RESET_POLL_US_MIN, VMSG_RESET_POLL_US_MAX);
+		if (time_after(jiffies, timeout)) {
+			if (!vmdev->wedged)
+				dev_err(vm_dev(vmdev),
+					"dev %u: reset not confirmed in %u ms (%d, status 0x%x): rings it may use will be leaked\n",
+					vmdev->dev_num, VMSG_RESET_TIMEOUT_MS, ret, status);
+			vmdev->wedged = true;
+			return ret ? ret : -ETIMEDOUT;
+		}
+		msleep(VMSG_RESET_POLL_MS);
 	}
+	vmdev->quiesced = true;
+	vmdev->wedged = false;
+	return 0;
+}
+
+/*
+ * The device may still read or write @vq's rings: take it off the core's
+ * list and never free it.  Caller holds xfer_lock.
+ */
+static void vm_leak_vq(struct virtio_msg_device *vmdev, struct virtqueue *vq)
+{
+	spin_lock(&vmdev->vdev.vqs_list_lock);
+	list_del(&vq->list);
+	spin_unlock(&vmdev->vdev.vqs_list_lock);
+	vmdev->leaked_vqs++;
+}
+
+static void vm_reset(struct virtio_device *vdev)
+{
+	struct virtio_msg_device *vmdev = to_vmdev(vdev);
+	int ret;
+
+	/* No callback after a reset: find_vqs starts the watch again. */
+	cancel_delayed_work_sync(&vmdev->used_watch);
+	mutex_lock(&vmdev->xfer_lock);
+	ret = vm_reset_locked(vmdev);
 	mutex_unlock(&vmdev->xfer_lock);
 	if (ret)
 		vm_broken(vmdev, "reset", ret);
@@ -437,6 +562,18 @@ static int vm_finalize_features(struct virtio_device *vdev)
 		return -EINVAL;
 	}
 
+	/*
+	 * The device wants the DMA API for ring and buffer addresses, but no
+	 * bus gives its device a DMA mask yet: virtio_ring would WARN and
+	 * fail on every mapping.  Refuse it until a bus supports it.
+	 */
+	if (__virtio_test_bit(vdev, VIRTIO_F_ACCESS_PLATFORM)) {
+		dev_err(&vdev->dev,
+			"device offers VIRTIO_F_ACCESS_PLATFORM, which bus %s does not support\n",
+			dev_name(vm_dev(vmdev)));
+		return -EINVAL;
+	}
+
 	mutex_lock(&vmdev->xfer_lock);
 	rq = vm_req(vmdev, VMSG_SET_DRIVER_FEATURES, sizeof(*rq) + nblocks * sizeof(__le32));
 	rq->block_index = 0;
@@ -448,16 +585,45 @@ static int vm_finalize_features(struct virtio_device *vdev)
 	return ret;
 }
 
-/* One RESET_VQUEUE; errors are logged only (teardown goes on). */
-static void vm_reset_vq(struct virtio_msg_device *vmdev, unsigned int index)
+/*
+ * Run @vq's callback if its used ring has news, as an EVENT_USED would.
+ * Caller holds vq_lock with bottom halves disabled.
+ */
+static bool vm_vq_interrupt(struct virtqueue *vq)
 {
-	struct vmsg_index *rq;
+	return vring_interrupt(0, vq) == IRQ_HANDLED;
+}
 
-	mutex_lock(&vmdev->xfer_lock);
-	rq = vm_req(vmdev, VMSG_RESET_VQUEUE, sizeof(*rq));
-	rq->index = cpu_to_le32(index);
-	vm_xfer(vmdev, index);
-	mutex_unlock(&vmdev->xfer_lock);
+/*
+ * Every VMSG_USED_WATCH_MS while virtqueues exist: if no EVENT_USED came
+ * since the last look, look at every used ring, so that a lost event costs
+ * latency, not the device.  The event path only sets a flag.
+ */
+static void vm_used_watch(struct work_struct *work)
+{
+	struct virtio_msg_device *vmdev = container_of(to_delayed_work(work),
+						       struct virtio_msg_device, used_watch);
+	unsigned int i, n = 0;
+	unsigned long flags;
+
+	if (READ_ONCE(vmdev->used_seen)) {
+		WRITE_ONCE(vmdev->used_seen, false);
+	} else {
+		local_bh_disable();
+		spin_lock_irqsave(&vmdev->vq_lock, flags);
+		for (i = 0; i < vmdev->nvqs; i++)
+			if (vmdev->vqs[i] && vm_vq_interrupt(vmdev->vqs[i]))
+				n++;
+		spin_unlock_irqrestore(&vmdev->vq_lock, flags);
+		local_bh_enable();
+	}
+	if (n) {
+		vmdev->used_rescued += n;
+		dev_warn_ratelimited(&vmdev->vdev.dev,
+				     "used buffers without EVENT_USED for %u ms: %u queues run (%lu in all)\n",
+				     VMSG_USED_WATCH_MS, n, vmdev->used_rescued);
+	}
+	schedule_delayed_work(&vmdev->used_watch, msecs_to_jiffies(VMSG_USED_WATCH_MS));
 }
 
 static void vm_del_vqs(struct virtio_device *vdev)
@@ -465,7 +631,9 @@ static void vm_del_vqs(struct virtio_device *vdev)
 	struct virtio_msg_device *vmdev = to_vmdev(vdev);
 	struct virtqueue *vq, *n;
 	unsigned long flags;
+	unsigned int leaked;
 
+	cancel_delayed_work_sync(&vmdev->used_watch);
 	/* Detach first, so no new event reaches a queue being freed... */
 	spin_lock_irqsave(&vmdev->vq_lock, flags);
 	list_for_each_entry(vq, &vdev->vqs, list)
@@ -475,10 +643,27 @@ static void vm_del_vqs(struct virtio_device *vdev)
 	/* ...and wait out events that found one before that. */
 	vmdev->ops->synchronize(vmdev);
 
+	/*
+	 * Rings go only to a device that confirmed a reset: drivers reset
+	 * before del_vqs, find_vqs's error path does not.  RESET_VQUEUE is
+	 * not an option: it needs VIRTIO_F_RING_RESET, which the 6.1 core
+	 * never negotiates (vring_transport_features() clears it).
+	 */
+	mutex_lock(&vmdev->xfer_lock);
+	/* A wedged device already had its VMSG_RESET_TIMEOUT_MS. */
+	if (!vmdev->quiesced && !vmdev->wedged)
+		vm_reset_locked(vmdev);
+	leaked = vmdev->leaked_vqs;
 	list_for_each_entry_safe(vq, n, &vdev->vqs, list) {
-		vm_reset_vq(vmdev, vq->index);
-		vring_del_virtqueue(vq);
+		if (vmdev->quiesced)
+			vring_del_virtqueue(vq);
+		else
+			vm_leak_vq(vmdev, vq);
 	}
+	if (vmdev->leaked_vqs != leaked)
+		dev_err(&vdev->dev, "no confirmed reset: %u virtqueues leaked, not freed (%u in all)\n",
+			vmdev->leaked_vqs - leaked, vmdev->leaked_vqs);
+	mutex_unlock(&vmdev->xfer_lock);
 }
 
 static void vm_synchronize_cbs(struct virtio_device *vdev)
@@ -488,6 +673,56 @@ static void vm_synchronize_cbs(struct virtio_device *vdev)
 	vmdev->ops->synchronize(vmdev);
 }
 
+/*
+ * GET_VQUEUE @index; caller holds xfer_lock.  On success the answer is in
+ * vmdev->resp, its index checked.
+ */
+static const struct vmsg_vqueue_info *vm_get_vq_locked(struct virtio_msg_device *vmdev,
+						       unsigned int index, int *err)
+{
+	const struct vmsg_vqueue_info *rs;
+	struct vmsg_index *rq;
+
+	rq = vm_req(vmdev, VMSG_GET_VQUEUE, sizeof(*rq));
+	rq->index = cpu_to_le32(index);
+	*err = vm_xfer(vmdev, index);
+	if (*err)
+		return NULL;
+	rs = vmsg_cpayload(&vmdev->resp.hdr);
+	if (le32_to_cpu(rs->index) != index) {
+		dev_err(&vmdev->vdev.dev, "GET_VQUEUE %u answered for vq %u\n",
+			index, le32_to_cpu(rs->index));
+		*err = -EPROTO;
+		return NULL;
+	}
+	return rs;
+}
+
+/*
+ * Draft: a device may refuse SET_VQUEUE and still answer it; the driver
+ * reads the queue back.  Caller holds xfer_lock, vmdev->req holds the
+ * SET_VQUEUE that was answered.
+ */
+static int vm_confirm_vq(struct virtio_msg_device *vmdev, unsigned int index)
+{
+	const struct vmsg_vqueue_set set = *(const struct vmsg_vqueue_set *)
+		vmsg_cpayload(&vmdev->req.hdr);
+	const struct vmsg_vqueue_info *rs;
+	int ret;
+
+	rs = vm_get_vq_locked(vmdev, index, &ret);
+	if (!rs)
+		return ret;
+	if (rs->cur_size != set.size || rs->desc_addr != set.desc_addr ||
+	    rs->driver_addr != set.driver_addr || rs->device_addr != set.device_addr) {
+		dev_err(&vmdev->vdev.dev,
+			"vq %u: device did not take SET_VQUEUE (size %u, asked %u)\n",
+			index, le32_to_cpu(rs->cur_size), le32_to_cpu(set.size));
+		return -EIO;
+	}
+	return 0;
+}
+
 static struct virtqueue *vm_setup_vq(struct virtio_device *vdev, unsigned int index,
 				     void (*callback)(struct virtqueue *vq),
 				     const char *name, bool ctx)
@@ -495,7 +730,6 @@ static struct virtqueue *vm_setup_vq(struct virtio_device *vdev, unsigned int in
 	struct virtio_msg_device *vmdev = to_vmdev(vdev);
 	const struct vmsg_vqueue_info *rs;
 	struct vmsg_vqueue_set *set;
-	struct vmsg_index *rq;
 	struct virtqueue *vq;
 	unsigned long flags;
 	u32 max_size, cur_size;
@@ -505,20 +739,13 @@ static struct virtqueue *vm_setup_vq(struct virtio_device *vdev, unsigned int in
 		return ERR_PTR(-ENOENT);
 
 	mutex_lock(&vmdev->xfer_lock);
-	rq = vm_req(vmdev, VMSG_GET_VQUEUE, sizeof(*rq));
-	rq->index = cpu_to_le32(index);
-	ret = vm_xfer(vmdev, index);
-	if (ret)
-		goto err_unlock;
-	rs = vmsg_cpayload(&vmdev->resp.hdr);
+	rs = vm_get_vq_locked(vmdev, index, &ret);
+	if (!rs) {
+		mutex_unlock(&vmdev->xfer_lock);
+		return ERR_PTR(ret);
+	}
 	max_size = le32_to_cpu(rs->max_size);
 	cur_size = le32_to_cpu(rs->cur_size);
-	if (le32_to_cpu(rs->index) != index) {
-		dev_err(&vdev->dev, "GET_VQUEUE %u answered for vq %u\n",
-			index, le32_to_cpu(rs->index));
-		ret = -EPROTO;
-		goto err_unlock;
-	}
 	mutex_unlock(&vmdev->xfer_lock);
 	/* Draft GET_VQUEUE: max_size 0 = queue not usable. */
 	if (!max_size)
@@ -536,6 +763,8 @@ static struct virtqueue *vm_setup_vq(struct virtio_device *vdev, unsigned int in
 		return ERR_PTR(-ENOMEM);
 
 	mutex_lock(&vmdev->xfer_lock);
+	/* From here on the device may hold this ring, even if SET_VQUEUE fails. */
+	vmdev->quiesced = false;
 	set = vm_req(vmdev, VMSG_SET_VQUEUE, sizeof(*set));
 	set->index = cpu_to_le32(index);
 	set->size = cpu_to_le32(virtqueue_get_vring_size(vq));
@@ -543,19 +772,26 @@ static struct virtqueue *vm_setup_vq(struct virtio_device *vdev, unsigned int in
 	set->driver_addr = cpu_to_le64(virtqueue_get_avail_addr(vq));
 	set->device_addr = cpu_to_le64(virtqueue_get_used_addr(vq));
 	ret = vm_xfer(vmdev, index);
-	mutex_unlock(&vmdev->xfer_lock);
+	if (!ret)
+		ret = vm_confirm_vq(vmdev, index);
 	if (ret)
-		goto err_del_vq;
+		goto err_reset;
+	mutex_unlock(&vmdev->xfer_lock);
 
 	spin_lock_irqsave(&vmdev->vq_lock, flags);
 	vmdev->vqs[index] = vq;
 	spin_unlock_irqrestore(&vmdev->vq_lock, flags);
 	return vq;
 
-err_del_vq:
-	vring_del_virtqueue(vq);
-	return ERR_PTR(ret);
-err_unlock:
+err_reset:
+	/* The device may have taken the ring all the same. */
+	if (vm_reset_locked(vmdev)) {
+		vm_leak_vq(vmdev, vq);
+		dev_err(&vdev->dev, "vq %u: SET_VQUEUE failed, no confirmed reset: ring leaked\n",
+			index);
+	} else {
+		vring_del_virtqueue(vq);
+	}
 	mutex_unlock(&vmdev->xfer_lock);
 	return ERR_PTR(ret);
 }
@@ -582,6 +818,7 @@ static int vm_find_vqs(struct virtio_device *vdev, unsigned int nvqs,
 			return ret;
 		}
 	}
+	schedule_delayed_work(&to_vmdev(vdev)->used_watch, msecs_to_jiffies(VMSG_USED_WATCH_MS));
 	return 0;
 }
 
@@ -637,8 +874,19 @@ static const struct virtio_config_ops virtio_msg_config_ops = {
 static void virtio_msg_release_dev(struct device *dev)
 {
 	struct virtio_msg_device *vmdev = to_vmdev(dev_to_virtio(dev));
+	struct virtqueue **vqs;
+	unsigned long flags;
 
-	kfree(vmdev->vqs);
+	/*
+	 * The bus may deliver events until ops->release: a late one must find
+	 * no array, so the bound goes with it, under the lock events take.
+	 */
+	spin_lock_irqsave(&vmdev->vq_lock, flags);
+	vqs = vmdev->vqs;
+	vmdev->vqs = NULL;
+	vmdev->nvqs = 0;
+	spin_unlock_irqrestore(&vmdev->vq_lock, flags);
+	kfree(vqs);
 	mutex_destroy(&vmdev->xfer_lock);
 	vmdev->ops->release(vmdev);
 }
@@ -705,6 +953,7 @@ int virtio_msg_register(struct device *parent, struct virtio_msg_device *vmdev)
 	vmdev->vdev.dev.parent = parent;
 	mutex_init(&vmdev->xfer_lock);
 	spin_lock_init(&vmdev->vq_lock);
+	INIT_DELAYED_WORK(&vmdev->used_watch, vm_used_watch);
 	vmdev->vqs = NULL;
 	vmdev->nvqs = 0;
 
@@ -786,7 +1035,10 @@ static int virtio_msg_event_used(struct virtio_msg_device *vmdev, u32 index)
 	spin_lock_irqsave(&vmdev->vq_lock, flags);
 	vq = index < vmdev->nvqs ? vmdev->vqs[index] : NULL;
 	if (vq)
-		vring_interrupt(0, vq);
+		vm_vq_interrupt(vq);
+	/* Tested first: the line stays clean while events flow. */
+	if (!READ_ONCE(vmdev->used_seen))
+		WRITE_ONCE(vmdev->used_seen, true);
 	spin_unlock_irqrestore(&vmdev->vq_lock, flags);
 	local_bh_enable();
 

@@ -16,6 +16,7 @@
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/virtio.h>
+#include <linux/workqueue.h>
 
 #include "virtio_msg_wire.h"
 
@@ -25,11 +26,12 @@ struct virtio_msg_device;
  * struct virtio_msg_bus_ops - what a bus provides to the transport
  * @xfer: send request @req and wait for its response, written to @resp
  *	(a VMSG_MAX_SIZE buffer).  The bus owns the token: it sets
- *	@req->hdr.token and checks that the response echoes it.  Returns 0
- *	when a response arrived (the transport validates its contents),
- *	-ETIMEDOUT when none came in time, or another negative errno for a
- *	bus failure.  May sleep.  The transport sends one request at a time
- *	per device.
+ *	@req->hdr.token and checks that the response echoes it.  Returns the
+ *	number of bytes received into @resp when a response arrived (the
+ *	transport checks them against its msg_size and validates the
+ *	contents; bytes past them are not looked at), -ETIMEDOUT when none
+ *	came in time, or another negative errno for a bus failure.  May
+ *	sleep.  The transport sends one request at a time per device.
  * @send: send the event @msg (EVENT_AVAIL) to the device; no response.
  *	Called in any context, including with interrupts disabled: it must
  *	not sleep.  Returns 0 or a negative errno.
@@ -61,6 +63,17 @@ struct virtio_msg_bus_ops {
  * @vq_lock: protects @vqs against event delivery
  * @vqs: virtqueues by index, NULL where none is set up
  * @nvqs: number of entries in @vqs
+ * @quiesced: the device confirmed a reset (status read back 0) and has
+ *	been given no ring since: ring memory may be freed (xfer_lock)
+ * @wedged: the last reset was never confirmed: rings the device may use
+ *	are leaked, never freed (xfer_lock)
+ * @leaked_vqs: virtqueues leaked that way
+ * @used_seen: an EVENT_USED arrived since @used_watch last looked
+ * @used_watch: while virtqueues exist, looks at their used rings itself
+ *	when no EVENT_USED came for VMSG_USED_WATCH_MS (a lost event)
+ * @used_rescued: callbacks run by @used_watch that an event had not run
+ * @gen_seen: configuration generation last handed to the core (xfer_lock)
+ * @gen_moves: reads in a row that found it moved (xfer_lock)
  */
 struct virtio_msg_device {
 	struct virtio_device vdev;
@@ -83,6 +96,14 @@ struct virtio_msg_device {
 	spinlock_t vq_lock;
 	struct virtqueue **vqs;
 	unsigned int nvqs;
+	bool quiesced;
+	bool wedged;
+	unsigned int leaked_vqs;
+	bool used_seen;
+	struct delayed_work used_watch;
+	unsigned long used_rescued;
+	u32 gen_seen;
+	unsigned int gen_moves;
 };
 
 static inline struct virtio_msg_device *to_vmdev(struct virtio_device *vdev)

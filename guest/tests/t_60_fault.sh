@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # fault: malformed or missing responses injected on the bus are device errors (dev_err, the
-# device fails to come up), never an oops or a hang; the bus recovers once the fault is off
+# device fails to come up), never an oops or a hang; the bus recovers once the fault is off.
+# short: an answer one byte short of its msg_size must not pass with a stale last byte
 unload_msg
-for f in badsize badid badtoken drop; do
+for f in badsize badid badtoken drop short; do
 	dmesg -c >/dev/null
 	t0=$(cut -d. -f1 /proc/uptime)
 	load_msg blk_mb=16 net_pairs=0 fault=$f fault_count=1

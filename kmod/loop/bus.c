@@ -184,8 +184,9 @@ static int vmsg_loop_xfer(struct virtio_msg_device *vmdev, struct vmsg *req, str
 
 	spin_lock(&slot->lock);
 	if (slot->resp_ready) {
-		memcpy(resp, &slot->resp, sizeof(*resp));
-		ret = 0;
+		/* What the device delivered, no more: the transport checks it. */
+		memcpy(resp, &slot->resp, slot->resp_len);
+		ret = slot->resp_len;
 	} else {
 		/* Withdraw the request if the device has not taken it yet. */
 		slot->req_pending = false;
@@ -194,7 +195,7 @@ static int vmsg_loop_xfer(struct virtio_msg_device *vmdev, struct vmsg *req, str
 	slot->waiting = false;
 	slot->resp_ready = false;
 	spin_unlock(&slot->lock);
-	if (ret)
+	if (ret < 0)
 		dev_dbg(vmsg_loop_root, "dev %u: request 0x%02x timed out (%ld)\n",
 			vmdev->dev_num, req->hdr.msg_id, left);
 	return ret;

@@ -42,9 +42,14 @@ enum vmsg_loop_fault {
 	VMSG_FAULT_BADTOKEN,
 	VMSG_FAULT_BADINDEX,
 	VMSG_FAULT_LATE,
+	VMSG_FAULT_SHORT,
 	/* Faults from here on are not done to a response. */
 	VMSG_FAULT_NORESET,
 	VMSG_FAULT_BADADDR,
+	VMSG_FAULT_DROPUSED,
+	VMSG_FAULT_GENCHANGE,
+	VMSG_FAULT_PLATFORM,
+	VMSG_FAULT_REFUSEVQ,
 };
 
 static const char * const vmsg_loop_fault_names[] = {
@@ -55,8 +60,13 @@ static const char * const vmsg_loop_fault_names[] = {
 	[VMSG_FAULT_BADTOKEN] = "badtoken",
 	[VMSG_FAULT_BADINDEX] = "badindex",
 	[VMSG_FAULT_LATE] = "late",
+	[VMSG_FAULT_SHORT] = "short",
 	[VMSG_FAULT_NORESET] = "noreset",
 	[VMSG_FAULT_BADADDR] = "badaddr",
+	[VMSG_FAULT_DROPUSED] = "dropused",
+	[VMSG_FAULT_GENCHANGE] = "genchange",
+	[VMSG_FAULT_PLATFORM] = "platform",
+	[VMSG_FAULT_REFUSEVQ] = "refusevq",
 };
 
 /* ---- knobs ---------------------------------------------------------- */
@@ -72,7 +82,7 @@ static int vmsg_loop_set_fault(const char *val, const struct kernel_param *kp)
 	int i = sysfs_match_string(vmsg_loop_fault_names, val);
 
 	if (i < 0) {
-		pr_err("fault: not none, drop, badsize, badid, badtoken, badindex, late, noreset or badaddr: %s\n",
+		pr_err("fault: not one of none, drop, badsize, badid, badtoken, badindex, late, short, noreset, badaddr, dropused, genchange, platform, refusevq: %s\n",
 		       val);
 		return -EINVAL;
 	}
@@ -119,9 +129,9 @@ MODULE_PARM_DESC(event_idx, "Offer VIRTIO_RING_F_EVENT_IDX; read at feature nego
 module_param_named(zerocopy, vmsg_loop_zerocopy, bool, 0644);
 MODULE_PARM_DESC(zerocopy, "Use driver buffers in place (default 1); 0: bounce every byte through a per-queue page");
 module_param_cb(fault, &vmsg_loop_fault_ops, NULL, 0644);
-MODULE_PARM_DESC(fault, "Fault for the next fault_count responses: none, drop, badsize, badid, badtoken, badindex, late (answer after timeout_ms + 200 ms); resets: noreset (SET_DEVICE_STATUS 0 ignored); chains: badaddr (default none)");
+MODULE_PARM_DESC(fault, "Fault for the next fault_count responses: none, drop, badsize, badid, badtoken, badindex, late (answer after timeout_ms + 200 ms), short (answer one byte short); resets: noreset (SET_DEVICE_STATUS 0 ignored); chains: badaddr; or the next fault_count times: dropused (EVENT_USED lost), genchange (GET_CONFIG moves the generation), platform (GET_DEVICE_FEATURES offers ACCESS_PLATFORM), refusevq (SET_VQUEUE refused) (default none)");
 module_param_cb(fault_count, &vmsg_loop_fault_count_ops, NULL, 0644);
-MODULE_PARM_DESC(fault_count, "Responses (or chains) left to inject the fault into (default 0)");
+MODULE_PARM_DESC(fault_count, "Responses, chains or times left to inject the fault (default 0)");
 
 bool vmsg_loop_has_feature(struct vmsg_loop_dev *ld, unsigned int bit)
 {
@@ -201,6 +211,8 @@ static void vmsg_loop_send_used(struct vmsg_loop_dev *ld, unsigned int index)
 
 	ev = vmsg_init(&m, 0, VMSG_EVENT_USED, ld->vmdev.dev_num, sizeof(*ev));
 	ev->vq_index = cpu_to_le32(index);
+	if (vmsg_loop_fault_take(ld, VMSG_FAULT_DROPUSED))
+		return;
 	vmsg_loop_count(ld, VMSG_STAT_USED);
 	vmsg_loop_send_event(ld, &m);
 }
@@ -303,6 +315,8 @@ static u64 vmsg_loop_offer(struct vmsg_loop_dev *ld)
 
 	if (READ_ONCE(vmsg_loop_event_idx))
 		f |= BIT_ULL(VIRTIO_RING_F_EVENT_IDX);
+	if (vmsg_loop_fault_take(ld, VMSG_FAULT_PLATFORM))
+		f |= BIT_ULL(VIRTIO_F_ACCESS_PLATFORM);
 	return f;
 }
 
@@ -335,9 +349,14 @@ static int vmsg_loop_set_features(struct vmsg_loop_dev *ld)
 	u64 f = ld->features;
 	u32 i, b;
 
-	/* 3.1.1: features are fixed once FEATURES_OK is set. */
-	if (ld->status & VIRTIO_CONFIG_S_FEATURES_OK)
-		return -EPERM;
+	/*
+	 * 3.1.1: features are fixed once FEATURES_OK is set.  Ignored but
+	 * answered: the driver learns it from the status, not from a timeout.
+	 */
+	if (ld->status & VIRTIO_CONFIG_S_FEATURES_OK) {
+		vmsg_loop_resp(ld, 0);
+		return 0;
+	}
 	for (i = 0; i < n; i++) {
 		b = first + i;
 		if (b < first || b >= VMSG_LOOP_FEATURE_BLOCKS) {
@@ -363,6 +382,8 @@ static int vmsg_loop_get_config(struct vmsg_loop_dev *ld)
 	if (off > ld->config_size || len > ld->config_size - off ||
 	    len > VMSG_MAX_PAYLOAD - sizeof(*rs))
 		len = 0;
+	if (vmsg_loop_fault_take(ld, VMSG_FAULT_GENCHANGE))
+		ld->generation++;
 	rs = vmsg_loop_resp(ld, sizeof(*rs) + len);
 	rs->generation = cpu_to_le32(ld->generation);
 	rs->offset = rq->offset;
@@ -466,27 +487,34 @@ static int vmsg_loop_set_vqueue(struct vmsg_loop_dev *ld)
 	if (index >= ld->nvqs) {
 		dev_err_ratelimited(vmsg_loop_root, "dev %u: SET_VQUEUE index %u of %u\n",
 				    ld->vmdev.dev_num, index, ld->nvqs);
-		return -EINVAL;
+		goto answer;
 	}
 	vq = ld->vqs[index];
 	mutex_lock(&vq->lock);
 	/* Changing a live queue is refused (as the 2026 drafts say). */
-	ret = vq->ready ? -EBUSY : vmsg_loop_vq_map(vq, size, le64_to_cpu(rq->desc_addr),
-						      le64_to_cpu(rq->driver_addr),
-						      le64_to_cpu(rq->device_addr));
+	if (vmsg_loop_fault_take(ld, VMSG_FAULT_REFUSEVQ))
+		ret = -EPERM;
+	else if (vq->ready)
+		ret = -EBUSY;
+	else
+		ret = vmsg_loop_vq_map(vq, size, le64_to_cpu(rq->desc_addr),
+				       le64_to_cpu(rq->driver_addr), le64_to_cpu(rq->device_addr));
 	if (!ret) {
 		vq->event_idx = ld->features & BIT_ULL(VIRTIO_RING_F_EVENT_IDX);
 		vmsg_loop_knobs_read(&vq->knobs);
 	}
 	mutex_unlock(&vq->lock);
 	if (ret) {
-		/* No error message exists: no answer, the transport times out. */
+		/*
+		 * No error message exists: answered all the same, the driver
+		 * sees the refusal in GET_VQUEUE (cur_size 0), not a timeout.
+		 */
 		dev_err_ratelimited(vmsg_loop_root,
 				    "dev %u: SET_VQUEUE %u refused (%d): size %u desc 0x%llx driver 0x%llx device 0x%llx\n",
 				    ld->vmdev.dev_num, index, ret, size, le64_to_cpu(rq->desc_addr),
 				    le64_to_cpu(rq->driver_addr), le64_to_cpu(rq->device_addr));
-		return ret;
 	}
+answer:
 	vmsg_loop_resp(ld, 0);
 	return 0;
 }
@@ -551,8 +579,11 @@ static int vmsg_loop_handle(struct vmsg_loop_dev *ld)
 	return -ENOMSG;
 }
 
-/* Fault injection on a response; returns true when it is to be dropped. */
-static bool vmsg_loop_fault(struct vmsg_loop_dev *ld, struct vmsg *resp)
+/*
+ * Fault injection on a response of @len bytes; returns true when it is to
+ * be dropped.  @len becomes the number of bytes delivered.
+ */
+static bool vmsg_loop_fault(struct vmsg_loop_dev *ld, struct vmsg *resp, u16 *len)
 {
 	int type = READ_ONCE(vmsg_loop_fault_type);
 	u16 size = vmsg_size(&resp->hdr);
@@ -567,6 +598,10 @@ static bool vmsg_loop_fault(struct vmsg_loop_dev *ld, struct vmsg *resp)
 	case VMSG_FAULT_LATE:
 		/* A slow device: the answer comes after the xfer gave up. */
 		msleep(READ_ONCE(vmsg_loop_timeout_ms) + 200);
+		break;
+	case VMSG_FAULT_SHORT:
+		/* msg_size unchanged: the rest of the receive buffer is stale. */
+		*len = size - 1;
 		break;
 	case VMSG_FAULT_BADSIZE:
 		resp->hdr.msg_size = cpu_to_le16(size < VMSG_MAX_SIZE ? size + 1 : size - 1);
@@ -635,6 +670,7 @@ static void vmsg_loop_serve(struct vmsg_loop_dev *ld)
 	struct vmsg_loop_slot *slot = &ld->slot;
 	struct vmsg *resp = &ld->dresp;
 	bool taken = false;
+	u16 len;
 	int ret;
 
 	spin_lock(&slot->lock);
@@ -655,7 +691,8 @@ static void vmsg_loop_serve(struct vmsg_loop_dev *ld)
 		vmsg_loop_count(ld, VMSG_STAT_DROPPED);
 		return;
 	}
-	if (vmsg_loop_fault(ld, resp))
+	len = vmsg_size(&resp->hdr);
+	if (vmsg_loop_fault(ld, resp, &len))
 		return;
 	vmsg_loop_bus_cost();
 	vmsg_loop_count(ld, VMSG_STAT_TO_DRV);
@@ -663,7 +700,8 @@ static void vmsg_loop_serve(struct vmsg_loop_dev *ld)
 	spin_lock(&slot->lock);
 	/* The bus matches answers by token: a late or corrupted one is dropped. */
 	if (slot->waiting && !slot->resp_ready && le16_to_cpu(resp->hdr.token) == slot->token) {
-		memcpy(&slot->resp, resp, sizeof(slot->resp));
+		memcpy(&slot->resp, resp, len);
+		slot->resp_len = len;
 		slot->resp_ready = true;
 		resp = NULL;
 	}

@@ -196,6 +196,7 @@ enum vmsg_loop_state {
  * @req: request handed to the device side
  * @req_pending: @req waits for the kthread
  * @resp: response handed back to the waiting xfer
+ * @resp_len: bytes of @resp the device delivered
  * @resp_ready: @resp answers the xfer waiting for @token
  * @waiting: an xfer waits for a response with token @token
  * @token: token of the latest request
@@ -206,6 +207,7 @@ struct vmsg_loop_slot {
 	struct vmsg req;
 	bool req_pending;
 	struct vmsg resp;
+	u16 resp_len;
 	bool resp_ready;
 	bool waiting;
 	u16 token;
