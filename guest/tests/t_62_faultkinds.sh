@@ -1,8 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # faultkinds: fault=late answers after the bus gave up (timeout_ms + 200 ms): the late answer
 # is dropped ("dropped" counts it), never taken for a later request; no oops, and the device
-# works after a reload.  (fault=noreset is not tested here: with today's transport the device's
-# old status reaches the virtio core after the failed reset and virtio_dev_remove() WARNs.)
+# works after a reload.  (fault=noreset has its own test, t_67_noreset.)
 unload_msg
 load_msg blk_mb=16 net_pairs=0 timeout_ms=300
 wait_for 20 test "$(msg_bound)" -eq 1 || fail "blk did not come up"
