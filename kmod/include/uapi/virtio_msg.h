@@ -149,7 +149,13 @@ struct vmsg_vqueue_set {
 	__le64 device_addr;
 };
 
-/* GET_SHM response; length 0 means no such region */
+/*
+ * GET_SHM response; length 0 means no such region.  The one layout here that
+ * is not the 2025-12-01 draft's (a 12-byte reply of 32-bit fields): it is the
+ * 24-byte reply of the 2026 postings, because virtio's get_shm_region() takes
+ * a u64 address and length and a region above 4 GiB must be expressible.
+ * docs/protocol.md lists this departure.
+ */
 struct vmsg_shm {
 	__le32 index;
 	__le32 reserved;
