@@ -199,7 +199,7 @@ int res_parse_name(const char *fname, char *scen, char *transport, int *rep, cha
 static void sample_init(struct res_sample *s)
 {
 	s->metric = RES_METRIC_LAT;
-	s->lat_us = s->p50_us = s->p99_us = s->iops = s->gbps = s->ios = NAN;
+	s->lat_us = s->p50_us = s->p99_us = s->p999_us = s->iops = s->gbps = s->ios = NAN;
 }
 
 static double num(json_t *o, const char *key)
@@ -300,6 +300,8 @@ int res_sample__parse_fio(json_t *root, struct res_sample *s)
 		s->lat_us = num(clat, "mean") / 1000.0;
 		s->p50_us = num(pct, "50.000000") / 1000.0;
 		s->p99_us = num(pct, "99.000000") / 1000.0;
+		/* in fio's default percentile_list; a job's own list may leave it out: NAN */
+		s->p999_us = num(pct, "99.900000") / 1000.0;
 	}
 	iodepth = res_parse_size(opt(root, job, "iodepth"));
 	bs = res_parse_size(opt(root, job, "bs"));
@@ -332,7 +334,7 @@ int res_sample__parse_iperf3(json_t *root, struct res_sample *s)
 	return 0;
 }
 
-/* bench/rr: {"tool":"rr","count":N,"rtt_ns":{"mean","p50","p99",...}} */
+/* bench/rr: {"tool":"rr","count":N,"rtt_ns":{"mean","p50","p99","p99.9",...}} */
 int res_sample__parse_rr(json_t *root, struct res_sample *s)
 {
 	json_t *rtt = json_object_get(root, "rtt_ns");
@@ -342,6 +344,7 @@ int res_sample__parse_rr(json_t *root, struct res_sample *s)
 	s->lat_us = num(rtt, "mean") / 1000.0;
 	s->p50_us = num(rtt, "p50") / 1000.0;
 	s->p99_us = num(rtt, "p99") / 1000.0;
+	s->p999_us = num(rtt, "p99.9") / 1000.0; /* NAN from an rr older than p99.9 */
 	s->ios = num(root, "count");
 	if (isnan(s->lat_us) || isnan(s->ios) || s->ios <= 0)
 		return -EINVAL;
@@ -475,6 +478,7 @@ const char *const res_dat_columns[RES_DAT_NCOLS] = {
 	[RES_DAT_MEDIAN] = "median",
 	[RES_DAT_P50_US] = "p50_us",
 	[RES_DAT_P99_US] = "p99_us",
+	[RES_DAT_P999_US] = "p999_us",
 	[RES_DAT_NOTIFICATIONS_PER_IO] = "notifications_per_io",
 	[RES_DAT_MESSAGES_PER_IO] = "messages_per_io",
 	[RES_DAT_COST_VS_FLOOR] = "cost_vs_floor",

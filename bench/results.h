@@ -49,6 +49,7 @@ struct res_sample {
 	double lat_us; /* mean completion latency (fio clat) or round-trip time (rr) */
 	double p50_us;
 	double p99_us;
+	double p999_us; /* 99.9th percentile */
 	double iops;
 	double gbps;
 	double ios; /* I/O count (fio total_ios, rr round trips, iperf3 0) for per-I/O ratios */
@@ -88,6 +89,7 @@ enum res_dat_col {
 	RES_DAT_MEDIAN,
 	RES_DAT_P50_US,
 	RES_DAT_P99_US,
+	RES_DAT_P999_US,
 	RES_DAT_NOTIFICATIONS_PER_IO,
 	RES_DAT_MESSAGES_PER_IO,
 	RES_DAT_COST_VS_FLOOR,

@@ -173,11 +173,12 @@ static void write_medians(FILE *f, json_t *recs)
 	size_t i;
 	json_t *r;
 
-	res_table__init(&t, 9, NULL);
-	res_table__add(&t, (const char *const[]){"scenario", "transport", "reps", "median",
-						 "lat us", "p50 us", "p99 us", "IOPS", "Gbit/s"});
+	res_table__init(&t, 10, NULL);
+	res_table__add(&t,
+		       (const char *const[]){"scenario", "transport", "reps", "median", "lat us",
+					     "p50 us", "p99 us", "p99.9 us", "IOPS", "Gbit/s"});
 	json_array_foreach(recs, i, r) {
-		char reps[32], m[32], med[100], l[32], p5[32], p9[32], io[32], g[32];
+		char reps[32], m[32], med[100], l[32], p5[32], p9[32], p99[32], io[32], g[32];
 
 		snprintf(reps, sizeof(reps), "%lld",
 			 (long long)json_integer_value(json_object_get(r, "reps")));
@@ -186,11 +187,12 @@ static void write_medians(FILE *f, json_t *recs)
 		fmt(l, sizeof(l), json_object_get(r, "lat_us"), "%.2f");
 		fmt(p5, sizeof(p5), json_object_get(r, "p50_us"), "%.2f");
 		fmt(p9, sizeof(p9), json_object_get(r, "p99_us"), "%.2f");
+		fmt(p99, sizeof(p99), json_object_get(r, "p999_us"), "%.2f");
 		fmt(io, sizeof(io), json_object_get(r, "iops"), "%.0f");
 		fmt(g, sizeof(g), json_object_get(r, "gbps"), "%.3f");
 		res_table__add(&t, (const char *const[]){res_json_str(r, "scenario", "?"),
 							 res_json_str(r, "transport", "?"), reps,
-							 med, l, p5, p9, io, g});
+							 med, l, p5, p9, p99, io, g});
 	}
 	fprintf(f, "\n## Medians\n\n");
 	res_table__print(&t, f);

@@ -128,6 +128,7 @@ static void reduce(struct cell *c)
 	MED(lat_us);
 	MED(p50_us);
 	MED(p99_us);
+	MED(p999_us);
 	MED(iops);
 	MED(gbps);
 	MED(ios);
@@ -280,6 +281,7 @@ static json_t *record_of(const struct cell *c, double fr, double pr)
 	json_object_set_new(r, "lat_us", jnum(c->med.lat_us));
 	json_object_set_new(r, "p50_us", jnum(c->med.p50_us));
 	json_object_set_new(r, "p99_us", jnum(c->med.p99_us));
+	json_object_set_new(r, "p999_us", jnum(c->med.p999_us));
 	json_object_set_new(r, "iops", jnum(c->med.iops));
 	json_object_set_new(r, "gbps", jnum(c->med.gbps));
 	json_object_set_new(r, "notifications_per_io", jnum(c->kicks_per_io));
@@ -301,6 +303,7 @@ static int write_dat(const char *data, int i, double fr, double pr)
 		[RES_DAT_MEDIAN] = res_sample__value(&c->med),
 		[RES_DAT_P50_US] = c->med.p50_us,
 		[RES_DAT_P99_US] = c->med.p99_us,
+		[RES_DAT_P999_US] = c->med.p999_us,
 		[RES_DAT_NOTIFICATIONS_PER_IO] = c->kicks_per_io,
 		[RES_DAT_MESSAGES_PER_IO] = c->msgs_per_io,
 		[RES_DAT_COST_VS_FLOOR] = fr,

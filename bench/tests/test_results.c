@@ -141,6 +141,13 @@ static void test_fio(void **state)
 		json_number_value(json_object_get(json_object_get(rd, "clat_ns"), "mean")) / 1000,
 		1e-9);
 	assert_true(s.p50_us > 0 && s.p50_us <= s.p99_us);
+	assert_float_equal(s.p999_us,
+			   json_number_value(json_object_get(
+				   json_object_get(json_object_get(rd, "clat_ns"), "percentile"),
+				   "99.900000")) /
+				   1000,
+			   1e-9);
+	assert_true(s.p99_us <= s.p999_us);
 	assert_float_equal(s.ios, (double)json_integer_value(json_object_get(rd, "total_ios")),
 			   EPS);
 	assert_true(s.gbps > 0);
@@ -193,6 +200,11 @@ static void test_rr(void **state)
 	assert_true(s.lat_us > 0 && s.p50_us > 0 && s.p50_us <= s.p99_us);
 	assert_float_equal(s.ios, (double)json_integer_value(json_object_get(j, "count")), EPS);
 	assert_true(s.iops > 0);
+	/* this output predates p99.9: missing, not 0 */
+	assert_true(isnan(s.p999_us));
+	json_object_set_new(json_object_get(j, "rtt_ns"), "p99.9", json_integer(60000));
+	assert_int_equal(res_sample__parse_rr(j, &s), 0);
+	assert_float_equal(s.p999_us, 60.0, EPS);
 	json_object_set_new(j, "count", json_integer(0));
 	assert_int_equal(res_sample__parse_rr(j, &s), -EINVAL);
 	json_decref(j);
@@ -406,7 +418,7 @@ static void test_table(void **state)
 
 static void test_dat_row(void **state)
 {
-	double v[RES_DAT_NCOLS] = {0, 40, 38.5, 90, NAN, 2, 2.5, 1.25};
+	double v[RES_DAT_NCOLS] = {0, 40, 38.5, 90, 120, NAN, 2, 2.5, 1.25};
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -415,7 +427,7 @@ static void test_dat_row(void **state)
 	assert_non_null(f);
 	assert_int_equal(res_dat__write_row(f, "msg", v), 0);
 	fclose(f);
-	assert_string_equal(buf, "msg 40 38.5 90 nan 2 2.5 1.25\n");
+	assert_string_equal(buf, "msg 40 38.5 90 120 nan 2 2.5 1.25\n");
 	free(buf);
 	assert_string_equal(res_dat_columns[RES_DAT_TRANSPORT], "transport");
 	assert_string_equal(res_dat_columns[RES_DAT_COST_VS_FLOOR], "cost_vs_floor");
