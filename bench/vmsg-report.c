@@ -199,6 +199,72 @@ static void write_medians(FILE *f, json_t *recs)
 	res_table__free(&t);
 }
 
+/* does any record hold a number in key? */
+static bool any_number(json_t *recs, const char *key)
+{
+	size_t i;
+	json_t *r;
+
+	json_array_foreach(recs, i, r)
+		if (json_is_number(json_object_get(r, key)))
+			return true;
+	return false;
+}
+
+/*
+ * perf stat counters per I/O: the software events always (a '-' where perf did not run), the
+ * hardware ones (cycles, instructions: NATIVE=1 only) when some record has them.
+ */
+static void write_counters(FILE *f, json_t *recs)
+{
+	static const char *const head[RES_PERF_NEVENTS] = {
+		[RES_PERF_CONTEXT_SWITCHES] = "context switches/IO",
+		[RES_PERF_CPU_MIGRATIONS] = "CPU migrations/IO",
+		[RES_PERF_TASK_CLOCK] = "task-clock us/IO",
+		[RES_PERF_CYCLES] = "cycles/IO",
+		[RES_PERF_INSTRUCTIONS] = "instructions/IO",
+	};
+	const char *cells[2 + RES_PERF_NEVENTS];
+	char val[RES_PERF_NEVENTS][32];
+	int ev[RES_PERF_NEVENTS], nev = 0;
+	bool any = false;
+	struct res_table t;
+	size_t i;
+	json_t *r;
+
+	for (int e = 0; e < RES_PERF_NEVENTS; e++) {
+		any |= any_number(recs, res_perf_fields[e]);
+		if (e < RES_PERF_CYCLES || any_number(recs, res_perf_fields[e]))
+			ev[nev++] = e;
+	}
+	fprintf(f, "\n## Counters per I/O\n\n");
+	if (!any) {
+		fprintf(f, "No perf stat counters in this run.\n");
+		return;
+	}
+	res_table__init(&t, 2 + (size_t)nev, NULL);
+	cells[0] = "scenario";
+	cells[1] = "transport";
+	for (int k = 0; k < nev; k++)
+		cells[2 + k] = head[ev[k]];
+	res_table__add(&t, cells);
+	json_array_foreach(recs, i, r) {
+		cells[0] = res_json_str(r, "scenario", "?");
+		cells[1] = res_json_str(r, "transport", "?");
+		for (int k = 0; k < nev; k++) {
+			fmt(val[k], sizeof(val[k]), json_object_get(r, res_perf_fields[ev[k]]),
+			    ev[k] == RES_PERF_TASK_CLOCK ? "%.2f" : "%.3g");
+			cells[2 + k] = val[k];
+		}
+		res_table__add(&t, cells);
+	}
+	res_table__print(&t, f);
+	res_table__free(&t);
+	fprintf(f,
+		"\n`perf stat -a` over each timed repetition (system-wide: the device's kthreads "
+		"count too), divided by that repetition's I/O count; median over the repetitions.\n");
+}
+
 /* does any record of scen hold a number in key? (gnuplot refuses a plot with no point) */
 static bool has_number(json_t *recs, const char *scen, const char *key)
 {
@@ -349,6 +415,7 @@ int main(int argc, char **argv)
 	write_header(rp.f, rp.meta);
 	write_ratios(rp.f, rp.recs);
 	write_medians(rp.f, rp.recs);
+	write_counters(rp.f, rp.recs);
 	if (write_plots(&rp))
 		goto cleanup;
 	fprintf(rp.f, "Raw tool output (fio / iperf3 / rr JSON, bpf -j JSON) is in raw/, "

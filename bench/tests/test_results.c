@@ -87,6 +87,8 @@ static const struct name_case {
 	{"blk-randread-qd1__pci__r1.json", 0, "blk-randread-qd1", "pci", "", 1},
 	{"net-rr__msg__r12.kicklat.json", 0, "net-rr", "msg", "kicklat", 12},
 	{"a__null_blk__r3.msglat.json", 0, "a", "null_blk", "msglat", 3},
+	{"blk-x__msg__r2.perf.csv", 0, "blk-x", "msg", "perf", 2},
+	{"blk-x__msg__r2.csv", -EINVAL, NULL, NULL, NULL, 0},
 	{"meta.env", -EINVAL, NULL, NULL, NULL, 0},
 	{"x__pci__1.json", -EINVAL, NULL, NULL, NULL, 0},
 	{"x__pci__r.json", -EINVAL, NULL, NULL, NULL, 0},
@@ -416,6 +418,57 @@ static void test_table(void **state)
 	res_table__free(&t);
 }
 
+/* perf stat output as recorded on the build host (a VM: no hardware counters) */
+static void test_perf_csv(void **state)
+{
+	double v[RES_PERF_NEVENTS];
+	FILE *f;
+
+	(void)state;
+	f = fopen("data/perf-stat.csv", "r");
+	assert_non_null(f);
+	assert_int_equal(res_perf__parse_csv(f, v), 0);
+	fclose(f);
+	assert_float_equal(v[RES_PERF_CONTEXT_SWITCHES], 740, EPS);
+	assert_float_equal(v[RES_PERF_CPU_MIGRATIONS], 7, EPS);
+	assert_float_equal(v[RES_PERF_TASK_CLOCK], 410.21, EPS);
+	/* not asked for: missing, not 0 */
+	assert_true(isnan(v[RES_PERF_CYCLES]) && isnan(v[RES_PERF_INSTRUCTIONS]));
+
+	f = fopen("data/perf-stat-native.csv", "r");
+	assert_non_null(f);
+	assert_int_equal(res_perf__parse_csv(f, v), 0);
+	fclose(f);
+	assert_float_equal(v[RES_PERF_CONTEXT_SWITCHES], 918, EPS);
+	assert_float_equal(v[RES_PERF_TASK_CLOCK], 434.21, EPS);
+	/* "<not supported>" */
+	assert_true(isnan(v[RES_PERF_CYCLES]) && isnan(v[RES_PERF_INSTRUCTIONS]));
+	/* the task-clock figure is in us */
+	assert_float_equal(res_perf_scale[RES_PERF_TASK_CLOCK], 1000, EPS);
+	assert_string_equal(res_perf_fields[RES_PERF_TASK_CLOCK], "task_clock_us_per_io");
+
+	/* modifiers are stripped, hardware counters counted; an empty or foreign file is refused */
+	{
+		static char text[] = "1234567,,cycles:u,1000,100.00,,\n"
+				     "89,,instructions:u,1000,100.00,0.00,insn per cycle\n";
+		static char junk[] = "# started on a day\n\nnot,perf\n";
+
+		f = fmemopen(text, strlen(text), "r");
+		assert_non_null(f);
+		assert_int_equal(res_perf__parse_csv(f, v), 0);
+		fclose(f);
+		assert_float_equal(v[RES_PERF_CYCLES], 1234567, EPS);
+		assert_float_equal(v[RES_PERF_INSTRUCTIONS], 89, EPS);
+		assert_true(isnan(v[RES_PERF_TASK_CLOCK]));
+		f = fmemopen(junk, strlen(junk), "r");
+		assert_non_null(f);
+		assert_int_equal(res_perf__parse_csv(f, v), -EINVAL);
+		fclose(f);
+		for (int e = 0; e < RES_PERF_NEVENTS; e++)
+			assert_true(isnan(v[e]));
+	}
+}
+
 static void test_dat_row(void **state)
 {
 	double v[RES_DAT_NCOLS] = {0, 40, 38.5, 90, 120, NAN, 2, 2.5, 1.25};
@@ -447,6 +500,7 @@ int main(void)
 		cmocka_unit_test(test_size),	   cmocka_unit_test(test_scenario_files),
 		cmocka_unit_test(test_directions), cmocka_unit_test(test_transport_order),
 		cmocka_unit_test(test_table),	   cmocka_unit_test(test_dat_row),
+		cmocka_unit_test(test_perf_csv),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
