@@ -7,14 +7,14 @@
 #                                    (scripts/accel.sh; ACCEL=tcg|kvm forces), else TCG
 #   ICOUNT=1 | ICOUNT=N              -icount shift=N,align=off,sleep=off, 1 vCPU (deterministic)
 #   NATIVE=1                         no QEMU: build + insmod kmod/ on the running kernel and run
-#                                    scripts/bench-guest.sh here (a board; needs root + headers)
+#                                    guest/bench.sh here (a board; needs root + headers)
 #   SMOKE=1                          scenarios/smoke.list, REPS=1, RUNTIME=2, then check that
 #                                    summary.json holds every transport and the plots exist
 #   REPS=3 RUNTIME=5 LIST=default.list ONLY="pci msg" RUN_ID=name TIMEOUT=seconds
 #   LOOP_PARAMS="delay_ns=2000 batch=0"   virtio_msg_loop.ko parameters for the msg contenders
 #   TRACE=0                          no bpf tools during the measurements (tracer overhead)
 #
-# The guest side is scripts/bench-guest.sh (the same code NATIVE=1 runs); it prints "BENCH ..."
+# The guest side is guest/bench.sh (the same code NATIVE=1 runs); it prints "BENCH ..."
 # progress lines on the serial console, which are relayed here. Results come back through a
 # 9p share of results/<run-id> (qemu-run.sh --virtfs), or base64 on the console as a fallback.
 # Guest launch and image: scripts/qemu-run.sh, scripts/initramfs.sh, scripts/kernel.sh.
@@ -105,7 +105,7 @@ if [ "$NATIVE" = 1 ]; then
 	fi
 	OUT=$OUT SCEN_DIR=$ROOT/scenarios LIST=$LIST REPS=$REPS RUNTIME=$RUNTIME ONLY=$ONLY \
 		MODE=$MODE LOOP_PARAMS=${LOOP_PARAMS:-} TRACE=${TRACE:-1} KMOD_DIR=$ROOT/kmod BPF_DIR=$ROOT/bpf RR=$ROOT/build/bench/rr \
-		timeout "$TIMEOUT" sh scripts/bench-guest.sh 2>&1 | relay || GUEST_RC=$?
+		timeout "$TIMEOUT" sh guest/bench.sh 2>&1 | relay || GUEST_RC=$?
 else
 	if ! [ -x scripts/qemu-run.sh ] || ! [ -x scripts/initramfs.sh ]; then
 		die "scripts/qemu-run.sh / scripts/initramfs.sh not there yet (infra); NATIVE=1 works"

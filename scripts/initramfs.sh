@@ -8,9 +8,9 @@
 # Holds: busybox, the Debian modules the tests and bench need (virtio_blk, virtio_net,
 # virtio_mmio, virtio_pci, null_blk, veth, 9p over virtio, with their dependencies), our
 # kmod/*.ko in /kmod, fio (libaio), iperf3 and iproute2's ip with their shared libraries, the
-# bpf tools in /bpf (when built), tests/guest in /tests, scenarios/ and bench-guest.sh and the
-# static rr in /bin. /init is tests/guest/init. --bench is accepted for clarity: the image is
-# the same, the kernel command line picks what runs (vmsg=test | bench=1 | vmsg=sh).
+# bpf tools in /bpf (when built), guest/ (library, test runner and tests, bench) in /guest,
+# scenarios/, and the static rr in /bin. /init is guest/init. --bench is accepted for clarity:
+# the image is the same, the kernel command line picks what runs (vmsg=test | bench=1 | vmsg=sh).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,7 +36,7 @@ file -L "$BUSYBOX" 2>/dev/null | grep -q 'statically linked' ||
 
 S=$(mktemp -d)
 trap 'rm -rf "$S"' EXIT
-mkdir -p "$S"/{bin,sbin,usr/bin,etc,proc,sys,dev,tmp,run,root,results,kmod,bpf,tests,var/run}
+mkdir -p "$S"/{bin,sbin,usr/bin,etc,proc,sys,dev,tmp,run,root,results,kmod,bpf,guest/tests,var/run}
 cp "$BUSYBOX" "$S/bin/busybox"
 
 # Debian modules and everything they depend on, by modules.dep
@@ -94,9 +94,9 @@ for t in msglat kicklat; do
 	[ -x "$ROOT/bpf/$t" ] && cp "$ROOT/bpf/$t" "$S/bpf/"
 done
 cp -r "$ROOT/scenarios" "$S/scenarios"
-cp "$ROOT/scripts/bench-guest.sh" "$S/bin/bench-guest.sh"
-cp "$ROOT"/tests/guest/*.sh "$S/tests/"
-cp "$ROOT/tests/guest/init" "$S/init"
+cp "$ROOT"/guest/*.sh "$S/guest/"
+cp "$ROOT"/guest/tests/t_*.sh "$S/guest/tests/"
+cp "$ROOT/guest/init" "$S/init"
 chmod +x "$S/init"
 
 mkdir -p "$(dirname "$OUTPUT")"

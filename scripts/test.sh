@@ -4,9 +4,10 @@
 #
 #   host:  kmod build (W=1) and `make check` (checkpatch + sparse), wire-format unit tests
 #          (cmocka, ASan+UBSan) and a bounded libFuzzer run, bench/ unit tests, bpf tools
-#          build, clang-format of the userspace C, shellcheck of scripts/ and tests/guest/
-#   guest: tests/guest/t_*.sh in a QEMU microvm (Debian's kernel, our modules), each test
-#          reported back over the serial console, kernel log scanned after each
+#          build, clang-format of the userspace C, shellcheck of scripts/ and guest/
+#   guest: guest/tests/t_*.sh in a QEMU microvm (Debian's kernel, our modules), run by
+#          guest/run.sh, kernel log scanned after each, results as TAP on the serial console
+# Every TAP stream (guest, cmocka unit tests) goes through tap(); other checks are one test each.
 #   bench: a seconds-long `make bench` smoke (one scenario per transport)
 #   gate:  `make gate` with a bus cost injected must fail (the gate's self-test)
 # Environment: TESTS=a,b (guest tests to run), FUZZ_SECONDS=20, SKIP_SMOKE=1, SKIP_GATE=1,
@@ -16,6 +17,8 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
 LOG=$ROOT/build/test
+# shellcheck source=guest/config.sh
+. guest/config.sh
 mkdir -p "$LOG"
 PASSED=0 FAILED=0
 declare -a FAILS=()
@@ -41,21 +44,61 @@ step() {
 	tail -n 20 "$LOG/$name.log" | sed 's/^/    | /'
 	return 1
 }
-# counts NAME FILE: add a "passed=N failed=M" file written by a sub-make
-counts() {
-	local p=0 f=0
-	if [ -r "$2" ]; then
-		p=$(sed -n 's/.*passed=\([0-9]*\).*/\1/p' "$2")
-		f=$(sed -n 's/.*failed=\([0-9]*\).*/\1/p' "$2")
+# tap [-v] NAME FILE [RC [NOTE]]: a TAP stream into the tally (cmocka's CMOCKA_MESSAGE_OUTPUT=TAP
+# from the unit tests, guest/run.sh's from the guest). Each "ok"/"not ok" line is a test
+# NAME:<description>, "# SKIP reason" a skip; -v prints every result, else failures, skips and
+# a total. Also failures: "Bail out!", no plan, a plan "1..N" (one per group, ahead of its
+# tests) with other than N results (named after the last "# running <test>" line; NOTE says
+# why), no test at all, and a nonzero RC (the producer's exit status) with no failed test.
+tap() {
+	local all=0
+	if [ "$1" = -v ]; then all=1; shift; fi
+	local name=$1 file=$2 rc=${3:-0} note=${4:-} p0=$PASSED f0=$FAILED
+	local line plan=-1 n=0 total=0 running="" last="" verdict desc why
+	local re_test='^(not )?ok ([0-9]+)( - )?([^#]*)(#[[:space:]]*(.*))?$'
+	[ -r "$file" ] || file=/dev/null
+	# a plan's tests all reported, or one failure
+	_tap_plan() {
+		[ "$plan" -lt 0 ] || [ "$n" = "$plan" ] || result "$name${running:+:$running}" FAIL \
+			"$n of $plan tests reported${last:+ (last: $last)}${note:+; $note}"
+	}
+	while IFS= read -r line; do
+		line=${line%$'\r'}
+		if [[ $line =~ ^1\.\.([0-9]+) ]]; then
+			_tap_plan
+			plan=${BASH_REMATCH[1]} n=0 running=""
+		elif [[ $line =~ ^#\ running\ (.*) ]]; then
+			running=${BASH_REMATCH[1]}
+		elif [[ $line =~ ^Bail\ out!(.*) ]]; then
+			result "$name${running:+:$running}" FAIL "Bail out!${BASH_REMATCH[1]}"
+			plan=-1
+			break
+		elif [[ $line =~ $re_test ]]; then
+			n=$((n + 1)) total=$((total + 1))
+			desc=${BASH_REMATCH[4]%"${BASH_REMATCH[4]##*[! ]}"}
+			desc=${desc:-test ${BASH_REMATCH[2]}}
+			why=${BASH_REMATCH[6]}
+			verdict=PASS
+			[ -z "${BASH_REMATCH[1]}" ] || verdict=FAIL
+			if [[ ${why^^} =~ ^SKIP ]]; then
+				verdict=SKIP why=${why:4} why=${why# }
+			fi
+			running="" last=$desc
+			if [ $all = 1 ] || [ $verdict != PASS ]; then
+				result "$name:$desc" $verdict "$why"
+			else
+				PASSED=$((PASSED + 1))
+			fi
+		fi
+	done <"$file"
+	_tap_plan
+	if [ "$total" = 0 ] && [ "$FAILED" = "$f0" ]; then
+		result "$name" FAIL "no test reported${note:+; $note}"
 	fi
-	if [ "${p:-0}" = 0 ] && [ "${f:-0}" = 0 ]; then
-		result "$1" FAIL "no test results"
-		return
+	if [ "$rc" != 0 ] && [ "$FAILED" = "$f0" ]; then
+		result "$name" FAIL "exit status $rc"
 	fi
-	PASSED=$((PASSED + p))
-	FAILED=$((FAILED + f))
-	[ "$f" = 0 ] || FAILS+=("$1")
-	say "$1: $p passed, $f failed"
+	[ $all = 1 ] || say "$name: $((PASSED - p0)) passed, $((FAILED - f0)) failed"
 }
 
 say "setting up (scripts/deps.sh, kernel image)"
@@ -66,17 +109,19 @@ eval "$(scripts/kernel.sh)" || { echo "0 passed, 1 failed"; exit 1; }
 kmod_ok=0
 step kmod-build make -C kmod KDIR="$KDIR" W=1 && kmod_ok=1
 step kmod-check make -C kmod KDIR="$KDIR" check
+rm -f build/unit.tap build/bench.tap
 make -C tests/unit test >"$LOG/unit.log" 2>&1
-counts unit build/unit.counts
+tap unit build/unit.tap $?
 step fuzz make -C tests/fuzz run FUZZ_SECONDS="${FUZZ_SECONDS:-20}"
 make -C bench test >"$LOG/bench-unit.log" 2>&1
-counts bench-unit build/bench.counts
+tap bench-unit build/bench.tap $?
 step bpf-build make -C bpf
 step clang-format clang-format --dry-run --Werror bench/*.c bench/*.h bench/tests/*.c \
 	tests/unit/*.c tests/fuzz/*.c bpf/*.c bpf/*.h
-step shellcheck shellcheck -x -S warning scripts/*.sh tests/guest/*.sh tests/guest/init \
+step shellcheck shellcheck -x -S warning scripts/*.sh guest/*.sh guest/init guest/tests/*.sh \
 	tests/host/*.sh .ci/run
-step accel-probe tests/host/test_accel.sh
+tests/host/test_accel.sh >build/accel.tap 2>"$LOG/accel.log"
+tap accel build/accel.tap $?
 
 # ---- guest -----------------------------------------------------------------------------------
 if [ $kmod_ok = 1 ]; then
@@ -88,22 +133,12 @@ if [ $kmod_ok = 1 ]; then
 			--initramfs "$initrd" --append "vmsg=test vmsg_tests=${TESTS:-}" -- \
 			-blockdev driver=null-co,node-name=tpci,read-zeroes=on,size=67108864 \
 			-blockdev driver=null-co,node-name=tmmio,read-zeroes=on,size=67108864 \
-			-device virtio-blk-pci,drive=tpci,serial=test-pci \
-			-device virtio-blk-device,drive=tmmio,serial=test-mmio \
+			-device virtio-blk-pci,drive=tpci,serial="${SERIAL_TEST}pci" \
+			-device virtio-blk-device,drive=tmmio,serial="${SERIAL_TEST}mmio" \
 			>"$LOG/guest.log" 2>&1
 		qrc=$?
-		n=0
-		while read -r _ name verdict rest; do
-			n=$((n + 1))
-			result "guest:$name" "$verdict" "$rest"
-		done < <(grep -a '^VMSG-TEST ' "$LOG/guest.log" | tr -d '\r')
-		if ! grep -aq '^VMSG-DONE' "$LOG/guest.log"; then
-			last=$(grep -a '^VMSG-RUN ' "$LOG/guest.log" | tail -n 1 | cut -d' ' -f2)
-			result "guest:${last:-boot}" FAIL "guest did not finish (qemu-run rc $qrc): \
-$(tail -n 5 "$LOG/guest.log" | tr '\n' ' ')"
-		elif [ $n = 0 ]; then
-			result guest FAIL "no test ran"
-		fi
+		tap -v guest "$LOG/guest.log" 0 "the guest did not finish (qemu-run rc $qrc): \
+$(tail -n 5 "$LOG/guest.log" | tr -d '\r' | tr '\n' ' ')"
 	else
 		result initramfs FAIL "see $LOG/initramfs.log"
 	fi

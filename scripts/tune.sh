@@ -11,6 +11,8 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
+# shellcheck source=guest/config.sh
+. guest/config.sh
 export ICOUNT=${ICOUNT:-3} REPS=${REPS:-2} RUNTIME=${RUNTIME:-2} LIST=tuning.list SMOKE=0
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 TOP=results/tune-$stamp
@@ -27,10 +29,11 @@ runs=()
 for f in "${files[@]}"; do
 	[ -r "$f" ] || { log "no variant $f"; exit 2; }
 	v=$(basename "$f" .env)
-	# a variant file is KEY="value" lines: read them, do not execute them
-	lp=$(sed -n 's/^LOOP_PARAMS="\(.*\)"$/\1/p' "$f")
-	only=$(sed -n 's/^ONLY="\(.*\)"$/\1/p' "$f")
-	trace=$(sed -n 's/^TRACE=\([01]\)$/\1/p' "$f")
+	# a variant file is KEY="value" lines (kv_get, config.sh): read them, do not execute them
+	lp=$(kv_get "$f" LOOP_PARAMS)
+	only=$(kv_get "$f" ONLY)
+	trace=$(kv_get "$f" TRACE)
+	case "$trace" in '' | 0 | 1) ;; *) log "variant $v: TRACE=$trace, want 0 or 1"; exit 2 ;; esac
 	log "variant $v: $lp${only:+ (ONLY=$only)}${trace:+ (TRACE=$trace)}"
 	LOOP_PARAMS=$lp ONLY=${only:-null_blk veth msg} TRACE=${trace:-1} \
 		RUN_ID=tune-$stamp/$v scripts/bench.sh >"$TOP/$v.log" 2>&1 ||

@@ -9,13 +9,13 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-n=0 failed=0
-ok() { # cond-status description
+n=0 failed=0 out=""
+ok() { # cond-status description; TAP goes out at the end, plan first
 	n=$((n + 1))
 	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
+		out+="ok $n - $2"$'\n'
 	else
-		echo "not ok $n - $2"
+		out+="not ok $n - $2"$'\n'
 		failed=$((failed + 1))
 	fi
 }
@@ -98,5 +98,6 @@ tail -n 1 "$FAKE_LOG" | grep -q -- '-accel tcg' && grep -q 'TCG: KVM probe boot 
 ok $? "qemu-run.sh: the probe hangs, so TCG, and it says why"
 
 echo "1..$n"
+printf '%s' "$out"
 echo "# $((n - failed)) passed, $failed failed"
 [ "$failed" = 0 ]

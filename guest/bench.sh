@@ -1,19 +1,20 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# bench-guest.sh - run the bench scenarios on every transport present in this kernel.
+# bench.sh - run the bench scenarios on every transport present in this kernel.
 #
-# Runs inside the QEMU guest (busybox sh, started by the initramfs with the variables below on
+# Runs inside the QEMU guest (busybox sh, started by guest/init with the variables below on
 # the kernel command line or in its environment) and, unchanged, on a board with NATIVE=1 via
-# scripts/bench.sh. Writes $OUT/raw/<scenario>__<transport>__r<N>.json (fio / iperf3 / rr
-# JSON verbatim), <same>.kicklat.json / .msglat.json when the bpf tools are present, and
-# $OUT/raw/meta.env. Progress goes to stdout (the serial console) as "BENCH ..." lines, which
-# scripts/bench.sh relays; the last line is "BENCH done rc=N".
+# scripts/bench.sh (lib.sh next to it is sourced). Writes
+# $OUT/raw/<scenario>__<transport>__r<N>.json (fio / iperf3 / rr JSON verbatim),
+# <same>.kicklat.json / .msglat.json when the bpf tools are present, and $OUT/raw/meta.env.
+# Progress goes to stdout (the serial console) as "BENCH ..." lines, which scripts/bench.sh
+# relays; the last line is "BENCH done rc=N".
 #
 # Contenders (found, never assumed):
 #   blk: null_blk (modprobe, /dev/nullb0, the floor), virtio-blk pci / mmio (QEMU null-co, serial
-#        vmsg-bench-pci / vmsg-bench-mmio), msg (a /dev/vdX under "virtio-msg-loop")
-#   net: veth (the floor), two virtio-net pci / mmio NICs joined by QEMU, the msg loop pair.
-#        (MACs 52:54:00:99:02:0{1,2} pci, 52:54:00:99:03:0{1,2} mmio, 02:00:00:00:00:0{1,2} msg)
+#        $SERIAL_BENCH<transport>), msg (a /dev/vdX under the loop bus)
+#   net: veth (the floor), two virtio-net pci / mmio NICs joined by QEMU, the msg loop pair,
+#        each pair by MAC (config.sh: MAC_PCI, MAC_MMIO, MAC_MSG + 1 / 2).
 #        NIC pair N lives in namespaces vmN-a / vmN-b with 10.99.N.1 / 10.99.N.2.
 #
 # Environment:
@@ -28,13 +29,16 @@
 #   ONLY       space-separated transports to run (default: all found)
 #   BLK_DEVS   "name=path ..." skips blk discovery (e.g. files, for testing the script)
 #   NET_LOOPBACK=1  net "lo" over 127.0.0.1 without namespaces (testing the script)
-#   IP_BIN     iproute2's ip, if not in /usr/sbin, /sbin, /usr/bin or /bin
+#   IP_BIN     iproute2's ip, if not in /usr/sbin, /sbin, /usr/bin or /bin (lib.sh)
 #   MODE       label for meta.env (tcg, icount3, kvm, native)
 #   LOOP_PARAMS virtio_msg_loop.ko parameters (default: blk_mb=1024 blk_null=1 net_pairs=1)
 #   TRACE      1 (default): one extra repetition (r0) per cell with kicklat / msglat attached;
 #              0: none
 #   CONSOLE_TAR=1   also print $OUT/raw as base64 tar between BENCH-TAR-BEGIN/END lines
 set -u
+GUEST_DIR=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=guest/lib.sh
+. "$GUEST_DIR/lib.sh"
 
 SCEN_DIR=${SCEN_DIR:-./scenarios}
 LIST=${LIST:-default.list}
@@ -49,7 +53,6 @@ TRACE=${TRACE:-1}
 : "${OUT:?OUT must name the results directory}"
 RAW=$OUT/raw
 RR_PORT=5301
-IP=ip
 IPERF_PORT=5201
 
 say() { echo "BENCH $*"; }
@@ -66,17 +69,6 @@ want() { # transport name -> 0 if selected
 	[ -z "$ONLY" ] && return 0
 	case " $ONLY " in *" $1 "*) return 0 ;; esac
 	return 1
-}
-
-# Which transport a sysfs device belongs to, from its resolved path.
-transport_of() {
-	p=$(readlink -f "$1" 2>/dev/null) || return 1
-	case "$p" in
-	*virtio-msg-loop* | *virtio_msg*) echo msg ;;
-	*/pci[0-9]*) echo pci ;;
-	*virtio-mmio* | *virtio_mmio* | *LNRO0005* | */platform/*) echo mmio ;;
-	*) return 1 ;;
-	esac
 }
 
 # ---- contenders -------------------------------------------------------------------------------
@@ -107,14 +99,14 @@ find_blk() {
 	else
 		say "skip: null_blk (modprobe null_blk failed)"
 	fi
-	# Only disks that are ours: QEMU's carry serial "vmsg-bench-<transport>" (bench.sh), the
+	# Only disks that are ours: QEMU's carry serial "$SERIAL_BENCH<transport>" (bench.sh), the
 	# loop disk sits under virtio-msg-loop. Anything else may be somebody's root disk, and
 	# seqwrite-128k overwrites what it is given.
 	for d in /sys/block/vd*; do
 		[ -e "$d" ] || continue
 		serial=$(cat "$d/serial" 2>/dev/null || true)
 		case "$serial" in
-		vmsg-bench-*) t=${serial#vmsg-bench-} ;;
+		"$SERIAL_BENCH"*) t=${serial#"$SERIAL_BENCH"} ;;
 		*)
 			t=$(transport_of "$d/device") || continue
 			[ "$t" = msg ] || continue
@@ -129,18 +121,14 @@ NET="" # "name:N ..." pairs set up in namespaces vmN-a / vmN-b
 NETNS="" # namespaces we created, deleted on exit: physical NICs return to the root namespace
 cleanup() {
 	for ns in $NETNS; do
-		"$IP" netns del "$ns" 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
 	done
 }
 trap cleanup EXIT
 net_pair() { # name N ifa ifb
-	a=vm$2-a b=vm$2-b
-	"$IP" netns add "$a" && NETNS="$NETNS $a" && "$IP" netns add "$b" && NETNS="$NETNS $b" &&
-		"$IP" link set "$3" netns "$a" && "$IP" link set "$4" netns "$b" &&
-		"$IP" -n "$a" addr add "10.99.$2.1/24" dev "$3" &&
-		"$IP" -n "$b" addr add "10.99.$2.2/24" dev "$4" &&
-		"$IP" -n "$a" link set "$3" up && "$IP" -n "$b" link set "$4" up &&
-		"$IP" -n "$a" link set lo up && "$IP" -n "$b" link set lo up || return 1
+	a=vm$2-a
+	NETNS="$NETNS $a vm$2-b"
+	pair_setup "10.99.$2" "$3" "$a" "$4" "vm$2-b" || return 1
 	# wait (up to ~10 s) for the link to pass traffic. "ip netns exec" needs a file to exec, and
 	# a busybox shell reports its applets by command -v: ask busybox by name first.
 	if command -v busybox >/dev/null 2>&1; then
@@ -153,7 +141,7 @@ net_pair() { # name N ifa ifb
 	i=0
 	while [ -n "$ping" ] && [ $i -lt 50 ]; do
 		# shellcheck disable=SC2086 # "busybox ping" is two words
-		"$IP" netns exec "$a" $ping -c 1 -W 1 "10.99.$2.2" >/dev/null 2>&1 && break
+		ip netns exec "$a" $ping -c 1 -W 1 "10.99.$2.2" >/dev/null 2>&1 && break
 		i=$((i + 1))
 		sleep 0.2
 	done
@@ -170,19 +158,11 @@ find_net() {
 		NET="lo:0"
 		return
 	fi
-	# iproute2's ip by path: busybox's ip applet (which a busybox shell prefers) has no netns
-	IP=""
-	for c in ${IP_BIN:-} /usr/sbin/ip /sbin/ip /usr/bin/ip /bin/ip; do
-		if [ -x "$c" ] && "$c" netns list >/dev/null 2>&1; then
-			IP=$c
-			break
-		fi
-	done
-	if [ -z "$IP" ]; then
+	if [ -z "$IP2" ]; then
 		say "skip: net (no 'ip netns': the image needs iproute2's ip)"
 		return
 	fi
-	if want veth && "$IP" link add vbench0 type veth peer name vbench1 2>/dev/null; then
+	if want veth && ip link add vbench0 type veth peer name vbench1 2>/dev/null; then
 		net_pair veth 1 vbench0 vbench1 || say "skip: veth (setup failed)"
 	else
 		want veth && say "skip: veth (no veth support)"
@@ -193,16 +173,11 @@ find_net() {
 		# NICs are picked by MAC (end A = ...1, end B = ...2), never by position, so a NIC the
 		# launcher or the board adds for itself is left alone
 		case $t in
-		pci) mac=52:54:00:99:02:0 ;; # set by bench.sh
-		mmio) mac=52:54:00:99:03:0 ;; # set by bench.sh
-		msg) mac=02:00:00:00:00:0 ;; # the virtio-msg loop net pair
+		pci) mac=$MAC_PCI ;;
+		mmio) mac=$MAC_MMIO ;;
+		msg) mac=$MAC_MSG ;;
 		esac
-		ifs=""
-		for end in 1 2; do
-			for i in /sys/class/net/*; do
-				[ "$(cat "$i/address" 2>/dev/null)" = "$mac$end" ] && ifs="$ifs ${i##*/}"
-			done
-		done
+		ifs="$(nic_by_mac "${mac}1") $(nic_by_mac "${mac}2")"
 		# shellcheck disable=SC2086 # word-splitting the interface list is intended
 		set -- $ifs
 		if [ $# -ge 2 ]; then
@@ -241,10 +216,6 @@ bpf_stop() {
 	BPF_PIDS=""
 }
 
-conf_get() { # file key -> value (KEY=VALUE lines; quotes stripped)
-	sed -n "s/^$2=//p" "$1" | tail -n 1 | sed "s/^[\"']//; s/[\"']\$//"
-}
-
 run_blk() { # scenario-file dev stem ramp-seconds
 	DEV=$2 RUNTIME=$RUNTIME RAMP=$4 fio --output-format=json --output="$3.json" "$1" >"$3.log" 2>&1
 }
@@ -253,26 +224,26 @@ run_net() { # scenario-file N stem
 	if [ "$2" = 0 ]; then
 		srv="" cli="" addr=127.0.0.1
 	else
-		srv="$IP netns exec vm$2-b" cli="$IP netns exec vm$2-a" addr=10.99.$2.2
+		srv="$IP2 netns exec vm$2-b" cli="$IP2 netns exec vm$2-a" addr=10.99.$2.2
 	fi
-	case $(conf_get "$1" TOOL) in
+	case $(kv_get "$1" TOOL) in
 	iperf3)
 		# shellcheck disable=SC2086 # $srv/$cli are command prefixes, ARGS is a word list
 		$srv iperf3 -s -1 -B "$addr" -p $IPERF_PORT >"$3.srv.log" 2>&1 &
 		spid=$!
 		sleep 0.5
 		# shellcheck disable=SC2046,SC2086
-		$cli iperf3 -c "$addr" -p $IPERF_PORT -t "$RUNTIME" -J $(conf_get "$1" ARGS) \
+		$cli iperf3 -c "$addr" -p $IPERF_PORT -t "$RUNTIME" -J $(kv_get "$1" ARGS) \
 			>"$3.json" 2>"$3.log"
 		rc=$?
 		;;
 	rr)
 		# shellcheck disable=SC2086
-		$srv "$RR" -s -B "$addr" -p $RR_PORT -l "$(conf_get "$1" SIZE)" >"$3.srv.log" 2>&1 &
+		$srv "$RR" -s -B "$addr" -p $RR_PORT -l "$(kv_get "$1" SIZE)" >"$3.srv.log" 2>&1 &
 		spid=$!
 		# shellcheck disable=SC2086
-		$cli "$RR" -c "$addr" -p $RR_PORT -l "$(conf_get "$1" SIZE)" \
-			-n "$(conf_get "$1" COUNT)" -t "$RUNTIME" >"$3.json" 2>"$3.log"
+		$cli "$RR" -c "$addr" -p $RR_PORT -l "$(kv_get "$1" SIZE)" \
+			-n "$(kv_get "$1" COUNT)" -t "$RUNTIME" >"$3.json" 2>"$3.log"
 		rc=$?
 		;;
 	*)

@@ -1,0 +1,58 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# run.sh [name,name,...] - the guest's test runner: tests/t_*.sh next to it in order (all, or
+# those named), each in a subshell with lib.sh; after each, the kernel log it produced is scanned
+# for warnings, BUGs, oopses and unknown symbols (any hit fails the test). Reports TAP on the
+# console, which scripts/test.sh tallies (a test that never reports is a failure there):
+#   1..N
+#   # running <name>
+#   # | <the test's output, its last 60 lines>
+#   ok <n> - <name> # <seconds>s         ok <n> - <name> # SKIP <reason>
+#   not ok <n> - <name> # FAIL: <reason>, then "# dmesg| " the kernel log it produced
+GUEST_DIR=${GUEST_DIR:-$(cd "$(dirname "$0")" && pwd)}
+export GUEST_DIR
+SEL=${1:-}
+BAD='WARNING:|BUG:|Oops|Unknown symbol|unknown symbol|Call Trace|general protection|KASAN|UBSAN|soft lockup|hung task|RCU stall|list_del corruption|refcount_t:'
+
+test_name() { # path -> name: t_10_probe.sh -> probe
+	_t=${1##*/t_}
+	_t=${_t#*_}
+	echo "${_t%.sh}"
+}
+set --
+for t in "$GUEST_DIR"/tests/t_*.sh; do
+	[ -e "$t" ] || continue
+	if [ -n "$SEL" ]; then
+		case ",$SEL," in *",$(test_name "$t"),"*) ;; *) continue ;; esac
+	fi
+	set -- "$@" "$t"
+done
+echo "1..$#"
+
+dmesg -c >/dev/null
+n=0
+for t; do
+	n=$((n + 1))
+	name=$(test_name "$t")
+	echo "# running $name"
+	start=$(cut -d' ' -f1 /proc/uptime)
+	# shellcheck source=guest/lib.sh disable=SC1090,SC1091
+	(. "$GUEST_DIR/lib.sh" && . "$t") >"/tmp/$name.log" 2>&1
+	rc=$?
+	end=$(cut -d' ' -f1 /proc/uptime)
+	dmesg -c >"/tmp/$name.dmesg"
+	secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
+	if [ $rc -eq 0 ] && grep -Eq "$BAD" "/tmp/$name.dmesg"; then
+		echo "FAIL: kernel log: $(grep -E "$BAD" "/tmp/$name.dmesg" | head -n 1)" >>"/tmp/$name.log"
+		rc=1
+	fi
+	sed 's/^/# | /' "/tmp/$name.log" | tail -n 60
+	case $rc in
+	0) echo "ok $n - $name # ${secs}s" ;;
+	77) echo "ok $n - $name # SKIP $(sed -n 's/^skip: *//p' "/tmp/$name.log" | tail -n 1)" ;;
+	*)
+		echo "not ok $n - $name # $(grep '^FAIL:' "/tmp/$name.log" | tail -n 1)"
+		sed 's/^/# dmesg| /' "/tmp/$name.dmesg" | tail -n 60
+		;;
+	esac
+done
