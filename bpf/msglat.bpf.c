@@ -37,6 +37,7 @@ struct {
 	__type(value, struct msglat_inflight);
 } inflight SEC(".maps");
 
+/* Start of the pending AVAIL -> USED per queue; 0: none pending. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, MAX_VQS);
@@ -183,7 +184,7 @@ int msglat_send(struct bpf_raw_tracepoint_args *ctx)
 	struct msglat_vq_key key;
 	struct msglat_vq_val *val;
 	struct vmsg_hdr h;
-	u64 now;
+	u64 zero = 0, *start;
 
 	if (!read_hdr(ctx, &h))
 		return 0;
@@ -195,9 +196,14 @@ int msglat_send(struct bpf_raw_tracepoint_args *ctx)
 	val = lookup_or_init(&per_vq, &key, &zero_vq);
 	if (val)
 		val->avail++;
-	now = bpf_ktime_get_ns();
-	/* Only the first AVAIL since the last USED starts the clock. */
-	bpf_map_update_elem(&avail_start, &key, &now, BPF_NOEXIST);
+	/*
+	 * Only the first AVAIL since the last USED starts the clock.  The entry
+	 * stays (0: no clock running), so the steady state is one lookup, no
+	 * insert or delete.
+	 */
+	start = lookup_or_init(&avail_start, &key, &zero);
+	if (start && !*start)
+		*start = bpf_ktime_get_ns();
 	return 0;
 }
 
@@ -225,10 +231,10 @@ int msglat_recv(struct bpf_raw_tracepoint_args *ctx)
 	val->used++;
 	start = bpf_map_lookup_elem(&avail_start, &key);
 	/* A USED without a pending AVAIL (device-initiated, e.g. rx): not timed. */
-	if (!start)
+	if (!start || !*start)
 		return 0;
 	hist_add_local(&val->lat, now - *start);
-	bpf_map_delete_elem(&avail_start, &key);
+	*start = 0;
 	return 0;
 }
 
