@@ -262,7 +262,9 @@ static void write_counters(FILE *f, json_t *recs)
 	res_table__free(&t);
 	fprintf(f,
 		"\n`perf stat -a` over each timed repetition (system-wide: the device's kthreads "
-		"count too), divided by that repetition's I/O count; median over the repetitions.\n");
+		"count too), divided by that repetition's I/O count; median over the repetitions. "
+		"System-wide task-clock counts idle time too: it is the elapsed time times the "
+		"CPUs, so read it as time per I/O, not as CPU used.\n");
 }
 
 /* does any record of scen hold a number in key? (gnuplot refuses a plot with no point) */
