@@ -29,9 +29,24 @@ used=$(grep -o '"name":"EVENT_USED","count":[0-9]*' /tmp/msglat.json | grep -o '
 [ "${avail:-0}" -gt 0 ] && [ "${used:-0}" -gt 0 ] ||
 	fail "msglat per type: EVENT_AVAIL ${avail:-none}, EVENT_USED ${used:-none}"
 info "msglat: $total messages, EVENT_AVAIL $avail, EVENT_USED $used for $n reads"
-kt=$(json_total /tmp/kicklat.json)
-[ "${kt:-0}" -gt 0 ] || fail "kicklat saw no notification on $vdev"
-info "kicklat: $kt notifications on $vdev"
+# psync reads at qd1: one notification and one used buffer per read, exactly
+exact() { # probes reads -> fails unless /tmp/kicklat.json counted each read once with probes
+	kt=$(json_total /tmp/kicklat.json)
+	kb=$(grep -o '"buffers":[0-9]*' /tmp/kicklat.json | grep -o '[0-9]*$' |
+		awk '{s += $1} END {print s + 0}')
+	grep -q "\"probes\":\"$1\"" /tmp/kicklat.json || fail "kicklat did not use $1 probes"
+	[ "${kt:-0}" = "$2" ] && [ "$kb" = "$2" ] ||
+		fail "kicklat ($1) on $vdev: ${kt:-none} notifications, $kb buffers for $2 reads"
+	info "kicklat ($1): $kt notifications, $kb buffers on $vdev for $2 reads"
+}
+exact fentry "$n"
+# the kprobe fallback counts the same
+/bpf/kicklat -K -j -d "$vdev" 5 >/tmp/kicklat.json 2>/tmp/kicklat.err &
+k=$!
+sleep 2
+n=$(ios "$dev" 200)
+wait $k || { cat /tmp/kicklat.err; fail "kicklat -K exited with an error"; }
+exact kprobe "$n"
 # the same tool on QEMU's transports (the test guest has a virtio-blk-pci disk)
 for b in /sys/block/vd*; do
 	case "$(readlink -f "$b/device")" in */virtio-msg-loop/*) continue ;; esac
