@@ -418,27 +418,32 @@ static void test_table(void **state)
 	res_table__free(&t);
 }
 
+/* res_perf__parse_csv() of @text (NULL: of the file @path); its return value */
+static int parse_perf(const char *path, char *text, double *v)
+{
+	FILE *f = text ? fmemopen(text, strlen(text), "r") : fopen(path, "r");
+	int ret;
+
+	assert_non_null(f);
+	ret = res_perf__parse_csv(f, v);
+	fclose(f);
+	return ret;
+}
+
 /* perf stat output as recorded on the build host (a VM: no hardware counters) */
 static void test_perf_csv(void **state)
 {
 	double v[RES_PERF_NEVENTS];
-	FILE *f;
 
 	(void)state;
-	f = fopen("data/perf-stat.csv", "r");
-	assert_non_null(f);
-	assert_int_equal(res_perf__parse_csv(f, v), 0);
-	fclose(f);
+	assert_int_equal(parse_perf("data/perf-stat.csv", NULL, v), 0);
 	assert_float_equal(v[RES_PERF_CONTEXT_SWITCHES], 740, EPS);
 	assert_float_equal(v[RES_PERF_CPU_MIGRATIONS], 7, EPS);
 	assert_float_equal(v[RES_PERF_TASK_CLOCK], 410.21, EPS);
 	/* not asked for: missing, not 0 */
 	assert_true(isnan(v[RES_PERF_CYCLES]) && isnan(v[RES_PERF_INSTRUCTIONS]));
 
-	f = fopen("data/perf-stat-native.csv", "r");
-	assert_non_null(f);
-	assert_int_equal(res_perf__parse_csv(f, v), 0);
-	fclose(f);
+	assert_int_equal(parse_perf("data/perf-stat-native.csv", NULL, v), 0);
 	assert_float_equal(v[RES_PERF_CONTEXT_SWITCHES], 918, EPS);
 	assert_float_equal(v[RES_PERF_TASK_CLOCK], 434.21, EPS);
 	/* "<not supported>" */
@@ -453,17 +458,11 @@ static void test_perf_csv(void **state)
 				     "89,,instructions:u,1000,100.00,0.00,insn per cycle\n";
 		static char junk[] = "# started on a day\n\nnot,perf\n";
 
-		f = fmemopen(text, strlen(text), "r");
-		assert_non_null(f);
-		assert_int_equal(res_perf__parse_csv(f, v), 0);
-		fclose(f);
+		assert_int_equal(parse_perf(NULL, text, v), 0);
 		assert_float_equal(v[RES_PERF_CYCLES], 1234567, EPS);
 		assert_float_equal(v[RES_PERF_INSTRUCTIONS], 89, EPS);
 		assert_true(isnan(v[RES_PERF_TASK_CLOCK]));
-		f = fmemopen(junk, strlen(junk), "r");
-		assert_non_null(f);
-		assert_int_equal(res_perf__parse_csv(f, v), -EINVAL);
-		fclose(f);
+		assert_int_equal(parse_perf(NULL, junk, v), -EINVAL);
 		for (int e = 0; e < RES_PERF_NEVENTS; e++)
 			assert_true(isnan(v[e]));
 	}
