@@ -9,14 +9,26 @@ vdev=$(basename "$(readlink -f "/sys/block/${dev#/dev/}/device")")
 ios() { fio --name=r --filename="$1" --ioengine=psync --direct=1 --rw=randread --bs=4k \
 	--size=16m --number_ios="$2" --output-format=json | sed -n 's/.*"total_ios" : \([0-9]*\).*/\1/p' | head -n 1; }
 
-/bpf/msglat -j 6 >/tmp/msglat.json 2>/tmp/msglat.err &
+# The exact counts need the tools attached before fio starts and reporting after it ends:
+# wait for their "Tracing" line (printed once attached), stop them with SIGINT (final report).
+attached() { # err-file...
+	for _ in $(seq 60); do
+		grep -q Tracing "$@" 2>/dev/null && return 0
+		sleep 0.5
+	done
+	fail "$* : no 'Tracing' line after 30 s"
+}
+stop() { kill -INT "$1" && wait "$1"; }
+
+/bpf/msglat -j >/tmp/msglat.json 2>/tmp/msglat.err &
 m=$!
-/bpf/kicklat -j -d "$vdev" 6 >/tmp/kicklat.json 2>/tmp/kicklat.err &
+/bpf/kicklat -j -d "$vdev" >/tmp/kicklat.json 2>/tmp/kicklat.err &
 k=$!
-sleep 2
+attached /tmp/msglat.err
+attached /tmp/kicklat.err
 n=$(ios "$dev" 500)
-wait $m || { cat /tmp/msglat.err; fail "msglat exited with an error"; }
-wait $k || { cat /tmp/kicklat.err; fail "kicklat exited with an error"; }
+stop $m || { cat /tmp/msglat.err; fail "msglat exited with an error"; }
+stop $k || { cat /tmp/kicklat.err; fail "kicklat exited with an error"; }
 info "fio did $n reads on $dev ($vdev)"
 head -c 600 /tmp/msglat.json
 echo
@@ -41,21 +53,21 @@ exact() { # probes reads -> fails unless /tmp/kicklat.json counted each read onc
 }
 exact fentry "$n"
 # the kprobe fallback counts the same
-/bpf/kicklat -K -j -d "$vdev" 5 >/tmp/kicklat.json 2>/tmp/kicklat.err &
+/bpf/kicklat -K -j -d "$vdev" >/tmp/kicklat.json 2>/tmp/kicklat.err &
 k=$!
-sleep 2
+attached /tmp/kicklat.err
 n=$(ios "$dev" 200)
-wait $k || { cat /tmp/kicklat.err; fail "kicklat -K exited with an error"; }
+stop $k || { cat /tmp/kicklat.err; fail "kicklat -K exited with an error"; }
 exact kprobe "$n"
 # the same tool on QEMU's transports (the test guest has a virtio-blk-pci disk)
 for b in /sys/block/vd*; do
 	case "$(readlink -f "$b/device")" in */virtio-msg-loop/*) continue ;; esac
 	v=$(basename "$(readlink -f "$b/device")")
-	/bpf/kicklat -j -d "$v" 5 >/tmp/k2.json 2>/tmp/k2.err &
+	/bpf/kicklat -j -d "$v" >/tmp/k2.json 2>/tmp/k2.err &
 	k=$!
-	sleep 2
+	attached /tmp/k2.err
 	ios "/dev/${b##*/}" 200 >/dev/null
-	wait $k || { cat /tmp/k2.err; fail "kicklat on $v"; }
+	stop $k || { cat /tmp/k2.err; fail "kicklat on $v"; }
 	kt=$(json_total /tmp/k2.json)
 	[ "${kt:-0}" -gt 0 ] || fail "kicklat saw no notification on $v (${b##*/})"
 	info "kicklat: $kt notifications on $v (${b##*/}, $(basename "$(dirname "$(readlink -f "$b/device")")"))"
