@@ -150,7 +150,8 @@ const char *res_transport__floor(const char *scenario)
 }
 
 /*
- * "<scenario>__<transport>__r<N>.json" or "<...>__r<N>.<side>.json" (side: kicklat, msglat).
+ * "<scenario>__<transport>__r<N>.json" or "<...>__r<N>.<side>.json" (side: kicklat, msglat),
+ * or "<...>__r<N>.<side>.csv" (side: perf; a .csv always has a side).
  * Buffers are RES_NAME_MAX; side may be NULL. Returns 0 or -EINVAL.
  */
 int res_parse_name(const char *fname, char *scen, char *transport, int *rep, char *side)
@@ -172,7 +173,7 @@ int res_parse_name(const char *fname, char *scen, char *transport, int *rep, cha
 	if (errno || end == r || n < 0 || n > 100000 || *end != '.')
 		return -EINVAL;
 	dot = strrchr(end, '.');
-	if (strcmp(dot, ".json"))
+	if (strcmp(dot, ".json") && (strcmp(dot, ".csv") || dot == end))
 		return -EINVAL;
 	if (side) {
 		size_t sl = (size_t)(dot - end - 1);
@@ -199,7 +200,7 @@ int res_parse_name(const char *fname, char *scen, char *transport, int *rep, cha
 static void sample_init(struct res_sample *s)
 {
 	s->metric = RES_METRIC_LAT;
-	s->lat_us = s->p50_us = s->p99_us = s->iops = s->gbps = s->ios = NAN;
+	s->lat_us = s->p50_us = s->p99_us = s->p999_us = s->iops = s->gbps = s->ios = NAN;
 }
 
 static double num(json_t *o, const char *key)
@@ -300,6 +301,8 @@ int res_sample__parse_fio(json_t *root, struct res_sample *s)
 		s->lat_us = num(clat, "mean") / 1000.0;
 		s->p50_us = num(pct, "50.000000") / 1000.0;
 		s->p99_us = num(pct, "99.000000") / 1000.0;
+		/* in fio's default percentile_list; a job's own list may leave it out: NAN */
+		s->p999_us = num(pct, "99.900000") / 1000.0;
 	}
 	iodepth = res_parse_size(opt(root, job, "iodepth"));
 	bs = res_parse_size(opt(root, job, "bs"));
@@ -332,7 +335,7 @@ int res_sample__parse_iperf3(json_t *root, struct res_sample *s)
 	return 0;
 }
 
-/* bench/rr: {"tool":"rr","count":N,"rtt_ns":{"mean","p50","p99",...}} */
+/* bench/rr: {"tool":"rr","count":N,"rtt_ns":{"mean","p50","p99","p99.9",...}} */
 int res_sample__parse_rr(json_t *root, struct res_sample *s)
 {
 	json_t *rtt = json_object_get(root, "rtt_ns");
@@ -342,6 +345,7 @@ int res_sample__parse_rr(json_t *root, struct res_sample *s)
 	s->lat_us = num(rtt, "mean") / 1000.0;
 	s->p50_us = num(rtt, "p50") / 1000.0;
 	s->p99_us = num(rtt, "p99") / 1000.0;
+	s->p999_us = num(rtt, "p99.9") / 1000.0; /* NAN from an rr older than p99.9 */
 	s->ios = num(root, "count");
 	if (isnan(s->lat_us) || isnan(s->ios) || s->ios <= 0)
 		return -EINVAL;
@@ -469,12 +473,77 @@ double res_sample__value(const struct res_sample *s)
 	return NAN;
 }
 
+const char *const res_perf_events[RES_PERF_NEVENTS] = {
+	[RES_PERF_CONTEXT_SWITCHES] = "context-switches",
+	[RES_PERF_CPU_MIGRATIONS] = "cpu-migrations",
+	[RES_PERF_TASK_CLOCK] = "task-clock",
+	[RES_PERF_CYCLES] = "cycles",
+	[RES_PERF_INSTRUCTIONS] = "instructions",
+};
+
+const char *const res_perf_fields[RES_PERF_NEVENTS] = {
+	[RES_PERF_CONTEXT_SWITCHES] = "context_switches_per_io",
+	[RES_PERF_CPU_MIGRATIONS] = "cpu_migrations_per_io",
+	[RES_PERF_TASK_CLOCK] = "task_clock_us_per_io",
+	[RES_PERF_CYCLES] = "cycles_per_io",
+	[RES_PERF_INSTRUCTIONS] = "instructions_per_io",
+};
+
+const double res_perf_scale[RES_PERF_NEVENTS] = {
+	[RES_PERF_CONTEXT_SWITCHES] = 1, [RES_PERF_CPU_MIGRATIONS] = 1,
+	[RES_PERF_TASK_CLOCK] = 1000, /* perf counts it in msec */
+	[RES_PERF_CYCLES] = 1,		 [RES_PERF_INSTRUCTIONS] = 1,
+};
+
+/*
+ * `perf stat -x,` output: "value,unit,event,run-time,percent[,metric,metric unit]" per event,
+ * "#" comments and blank lines around them. The event may carry a modifier ("cycles:u"). A
+ * value of "<not counted>" or "<not supported>", and an event absent from the output, stay NAN
+ * in v[RES_PERF_NEVENTS]. Returns 0 if at least one event has a value, else -EINVAL.
+ */
+int res_perf__parse_csv(FILE *f, double *v)
+{
+	char line[1024];
+	int found = 0;
+
+	for (int e = 0; e < RES_PERF_NEVENTS; e++)
+		v[e] = NAN;
+	while (fgets(line, sizeof(line), f)) {
+		char *val = line, *unit, *ev, *end;
+		double d;
+
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		unit = strchr(val, ',');
+		if (!unit)
+			continue;
+		*unit++ = '\0';
+		ev = strchr(unit, ',');
+		if (!ev)
+			continue;
+		ev++;
+		ev[strcspn(ev, ",:\n")] = '\0';
+		errno = 0;
+		d = strtod(val, &end);
+		if (errno || end == val || *end || d < 0)
+			continue; /* <not counted>, <not supported> */
+		for (int e = 0; e < RES_PERF_NEVENTS; e++) {
+			if (strcmp(ev, res_perf_events[e]))
+				continue;
+			v[e] = d;
+			found++;
+		}
+	}
+	return found ? 0 : -EINVAL;
+}
+
 /* the .dat columns (bench/plot/bars.gp documents them); vmsg-report picks bars by these */
 const char *const res_dat_columns[RES_DAT_NCOLS] = {
 	[RES_DAT_TRANSPORT] = "transport",
 	[RES_DAT_MEDIAN] = "median",
 	[RES_DAT_P50_US] = "p50_us",
 	[RES_DAT_P99_US] = "p99_us",
+	[RES_DAT_P999_US] = "p999_us",
 	[RES_DAT_NOTIFICATIONS_PER_IO] = "notifications_per_io",
 	[RES_DAT_MESSAGES_PER_IO] = "messages_per_io",
 	[RES_DAT_COST_VS_FLOOR] = "cost_vs_floor",

@@ -6,7 +6,8 @@
  *
  * Raw results live in results/<run-id>/raw/ as <scenario>__<transport>__r<N>.json (fio
  * --output-format=json, iperf3 -J or rr output, verbatim) with optional side files
- * <same stem>.kicklat.json / .msglat.json from the bpf tools. Everything here is pure
+ * <same stem>.kicklat.json / .msglat.json from the bpf tools and <same stem>.perf.csv from
+ * `perf stat -x,` (system-wide software counters of that repetition). Everything here is pure
  * parsing and maths so that tests/ can exercise it without a guest.
  *
  * Naming: res_<object>__<verb>() for functions on an object (struct res_sample, struct
@@ -49,6 +50,7 @@ struct res_sample {
 	double lat_us; /* mean completion latency (fio clat) or round-trip time (rr) */
 	double p50_us;
 	double p99_us;
+	double p999_us; /* 99.9th percentile */
 	double iops;
 	double gbps;
 	double ios; /* I/O count (fio total_ios, rr round trips, iperf3 0) for per-I/O ratios */
@@ -80,6 +82,26 @@ double res_parse_size(const char *s);
 const char *res_json_str(json_t *obj, const char *key, const char *dflt);
 
 /*
+ * `perf stat -x, -e context-switches,cpu-migrations,task-clock[,cycles,instructions] -a`: the
+ * events the bench counts per repetition, in this order. res_perf_events[] are perf's names,
+ * res_perf_fields[] the summary.json per-I/O figures, res_perf_scale[] what turns perf's unit
+ * into the figure's (task-clock: msec -> us).
+ */
+enum res_perf_event {
+	RES_PERF_CONTEXT_SWITCHES,
+	RES_PERF_CPU_MIGRATIONS,
+	RES_PERF_TASK_CLOCK,
+	RES_PERF_CYCLES,
+	RES_PERF_INSTRUCTIONS,
+	RES_PERF_NEVENTS,
+};
+
+extern const char *const res_perf_events[RES_PERF_NEVENTS];
+extern const char *const res_perf_fields[RES_PERF_NEVENTS];
+extern const double res_perf_scale[RES_PERF_NEVENTS];
+int res_perf__parse_csv(FILE *f, double *v);
+
+/*
  * data/<scenario>.dat: one row per transport, whitespace separated, "nan" = not measured.
  * res_dat_columns[] names the columns; gnuplot's column number is the index + 1.
  */
@@ -88,6 +110,7 @@ enum res_dat_col {
 	RES_DAT_MEDIAN,
 	RES_DAT_P50_US,
 	RES_DAT_P99_US,
+	RES_DAT_P999_US,
 	RES_DAT_NOTIFICATIONS_PER_IO,
 	RES_DAT_MESSAGES_PER_IO,
 	RES_DAT_COST_VS_FLOOR,

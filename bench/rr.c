@@ -10,7 +10,7 @@
  * measures ICMP in the kernel rather than a socket round trip through both stacks. So this tool
  * does the netperf TCP_RR thing and nothing else: TCP_NODELAY, write SIZE, read SIZE back.
  * Output (jansson): {"tool":"rr","size":..,"count":..,"elapsed_ns":..,
- *                    "rtt_ns":{"min","mean","p50","p90","p99","max"}}
+ *                    "rtt_ns":{"min","mean","p50","p90","p99","p99.9","max"}}
  * The run stops after COUNT round trips or SECONDS, whichever comes first.
  */
 #define _GNU_SOURCE
@@ -167,9 +167,9 @@ static int client(const char *addr, int port, size_t size, long count, long secs
 
 		qsort(rtt, (size_t)n, sizeof(*rtt), cmp_u64);
 #define PCT(p) json_integer((json_int_t)rtt[(long)ceil((p) / 100.0 * (double)n) - 1])
-		r = json_pack("{s:I,s:f,s:o,s:o,s:o,s:I}", "min", (json_int_t)rtt[0], "mean",
+		r = json_pack("{s:I,s:f,s:o,s:o,s:o,s:o,s:I}", "min", (json_int_t)rtt[0], "mean",
 			      (double)sum / (double)n, "p50", PCT(50), "p90", PCT(90), "p99",
-			      PCT(99), "max", (json_int_t)rtt[n - 1]);
+			      PCT(99), "p99.9", PCT(99.9), "max", (json_int_t)rtt[n - 1]);
 #undef PCT
 		o = json_pack("{s:s,s:s,s:i,s:I,s:I,s:o}", "tool", "rr", "server", addr, "size",
 			      (int)size, "count", (json_int_t)n, "elapsed_ns", (json_int_t)elapsed,

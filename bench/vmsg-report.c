@@ -173,11 +173,12 @@ static void write_medians(FILE *f, json_t *recs)
 	size_t i;
 	json_t *r;
 
-	res_table__init(&t, 9, NULL);
-	res_table__add(&t, (const char *const[]){"scenario", "transport", "reps", "median",
-						 "lat us", "p50 us", "p99 us", "IOPS", "Gbit/s"});
+	res_table__init(&t, 10, NULL);
+	res_table__add(&t,
+		       (const char *const[]){"scenario", "transport", "reps", "median", "lat us",
+					     "p50 us", "p99 us", "p99.9 us", "IOPS", "Gbit/s"});
 	json_array_foreach(recs, i, r) {
-		char reps[32], m[32], med[100], l[32], p5[32], p9[32], io[32], g[32];
+		char reps[32], m[32], med[100], l[32], p5[32], p9[32], p99[32], io[32], g[32];
 
 		snprintf(reps, sizeof(reps), "%lld",
 			 (long long)json_integer_value(json_object_get(r, "reps")));
@@ -186,15 +187,84 @@ static void write_medians(FILE *f, json_t *recs)
 		fmt(l, sizeof(l), json_object_get(r, "lat_us"), "%.2f");
 		fmt(p5, sizeof(p5), json_object_get(r, "p50_us"), "%.2f");
 		fmt(p9, sizeof(p9), json_object_get(r, "p99_us"), "%.2f");
+		fmt(p99, sizeof(p99), json_object_get(r, "p999_us"), "%.2f");
 		fmt(io, sizeof(io), json_object_get(r, "iops"), "%.0f");
 		fmt(g, sizeof(g), json_object_get(r, "gbps"), "%.3f");
 		res_table__add(&t, (const char *const[]){res_json_str(r, "scenario", "?"),
 							 res_json_str(r, "transport", "?"), reps,
-							 med, l, p5, p9, io, g});
+							 med, l, p5, p9, p99, io, g});
 	}
 	fprintf(f, "\n## Medians\n\n");
 	res_table__print(&t, f);
 	res_table__free(&t);
+}
+
+/* does any record hold a number in key? */
+static bool any_number(json_t *recs, const char *key)
+{
+	size_t i;
+	json_t *r;
+
+	json_array_foreach(recs, i, r)
+		if (json_is_number(json_object_get(r, key)))
+			return true;
+	return false;
+}
+
+/*
+ * perf stat counters per I/O: the software events always (a '-' where perf did not run), the
+ * hardware ones (cycles, instructions: NATIVE=1 only) when some record has them.
+ */
+static void write_counters(FILE *f, json_t *recs)
+{
+	static const char *const head[RES_PERF_NEVENTS] = {
+		[RES_PERF_CONTEXT_SWITCHES] = "context switches/IO",
+		[RES_PERF_CPU_MIGRATIONS] = "CPU migrations/IO",
+		[RES_PERF_TASK_CLOCK] = "task-clock us/IO",
+		[RES_PERF_CYCLES] = "cycles/IO",
+		[RES_PERF_INSTRUCTIONS] = "instructions/IO",
+	};
+	const char *cells[2 + RES_PERF_NEVENTS];
+	char val[RES_PERF_NEVENTS][32];
+	int ev[RES_PERF_NEVENTS], nev = 0;
+	bool any = false;
+	struct res_table t;
+	size_t i;
+	json_t *r;
+
+	for (int e = 0; e < RES_PERF_NEVENTS; e++) {
+		any |= any_number(recs, res_perf_fields[e]);
+		if (e < RES_PERF_CYCLES || any_number(recs, res_perf_fields[e]))
+			ev[nev++] = e;
+	}
+	fprintf(f, "\n## Counters per I/O\n\n");
+	if (!any) {
+		fprintf(f, "No perf stat counters in this run.\n");
+		return;
+	}
+	res_table__init(&t, 2 + (size_t)nev, NULL);
+	cells[0] = "scenario";
+	cells[1] = "transport";
+	for (int k = 0; k < nev; k++)
+		cells[2 + k] = head[ev[k]];
+	res_table__add(&t, cells);
+	json_array_foreach(recs, i, r) {
+		cells[0] = res_json_str(r, "scenario", "?");
+		cells[1] = res_json_str(r, "transport", "?");
+		for (int k = 0; k < nev; k++) {
+			fmt(val[k], sizeof(val[k]), json_object_get(r, res_perf_fields[ev[k]]),
+			    ev[k] == RES_PERF_TASK_CLOCK ? "%.2f" : "%.3g");
+			cells[2 + k] = val[k];
+		}
+		res_table__add(&t, cells);
+	}
+	res_table__print(&t, f);
+	res_table__free(&t);
+	fprintf(f,
+		"\n`perf stat -a` over each timed repetition (system-wide: the device's kthreads "
+		"count too), divided by that repetition's I/O count; median over the repetitions. "
+		"System-wide task-clock counts idle time too: it is the elapsed time times the "
+		"CPUs, so read it as time per I/O, not as CPU used.\n");
 }
 
 /* does any record of scen hold a number in key? (gnuplot refuses a plot with no point) */
@@ -347,6 +417,7 @@ int main(int argc, char **argv)
 	write_header(rp.f, rp.meta);
 	write_ratios(rp.f, rp.recs);
 	write_medians(rp.f, rp.recs);
+	write_counters(rp.f, rp.recs);
 	if (write_plots(&rp))
 		goto cleanup;
 	fprintf(rp.f, "Raw tool output (fio / iperf3 / rr JSON, bpf -j JSON) is in raw/, "

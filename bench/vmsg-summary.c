@@ -7,7 +7,8 @@
  *                                        and RUN_DIR/report.md and its plots exist
  *
  * One record per scenario x transport: medians over the repetitions, notifications (kicklat)
- * and messages (msglat) per I/O, and ratios to the floor (null_blk for blk, veth for net) and to
+ * and messages (msglat) per I/O, perf stat counters per I/O (median over the timed repetitions;
+ * null where perf did not run), and ratios to the floor (null_blk for blk, veth for net) and to
  * virtio-pci measured in the same run. Raw inputs are described in results.h.
  */
 #define _GNU_SOURCE
@@ -31,6 +32,7 @@ struct cell {
 	struct res_sample rep[MAX_REPS];
 	double kicks[MAX_REPS];
 	double msgs[MAX_REPS];
+	double perf[MAX_REPS][RES_PERF_NEVENTS]; /* raw/<stem>.perf.csv, NAN: none */
 	char hist[4200]; /* raw file of repetition 1, for fio clat percentiles */
 	int nrep;
 	/* repetition 0: run with the bpf tools attached, for counts and the tracers' cost */
@@ -40,6 +42,7 @@ struct cell {
 	/* medians */
 	struct res_sample med;
 	double kicks_per_io, msgs_per_io;
+	double perf_per_io[RES_PERF_NEVENTS];
 };
 
 static struct cell cells[MAX_CELLS];
@@ -56,10 +59,31 @@ static struct cell *cell_get(const char *scen, const char *tr)
 
 	snprintf(c->scen, sizeof(c->scen), "%s", scen);
 	snprintf(c->transport, sizeof(c->transport), "%s", tr);
-	for (int r = 0; r < MAX_REPS; r++)
+	for (int r = 0; r < MAX_REPS; r++) {
 		c->kicks[r] = c->msgs[r] = NAN;
+		for (int e = 0; e < RES_PERF_NEVENTS; e++)
+			c->perf[r][e] = NAN;
+	}
 	c->traced_kicks = c->traced_msgs = NAN;
 	return c;
+}
+
+/* raw/<stem>.perf.csv of a timed repetition (the traced one, r0, is not used) */
+static int load_perf(const char *path, struct cell *c, int rep)
+{
+	FILE *f;
+
+	if (rep == 0)
+		return 0;
+	f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "%s: %s (skipped)\n", path, strerror(errno));
+		return 0;
+	}
+	if (res_perf__parse_csv(f, c->perf[rep - 1]))
+		fprintf(stderr, "%s: no perf stat counter in it (skipped)\n", path);
+	fclose(f);
+	return 0;
 }
 
 static int load_file(const char *raw, const char *name)
@@ -82,6 +106,8 @@ static int load_file(const char *raw, const char *name)
 		return -ENOSPC;
 	}
 	snprintf(path, sizeof(path), "%s/%s", raw, name);
+	if (!strcmp(side, "perf"))
+		return load_perf(path, c, rep);
 	root = json_load_file(path, 0, &jerr);
 	if (!root) {
 		fprintf(stderr, "%s:%d: %s (skipped)\n", path, jerr.line, jerr.text);
@@ -128,6 +154,7 @@ static void reduce(struct cell *c)
 	MED(lat_us);
 	MED(p50_us);
 	MED(p99_us);
+	MED(p999_us);
 	MED(iops);
 	MED(gbps);
 	MED(ios);
@@ -138,6 +165,11 @@ static void reduce(struct cell *c)
 	}
 	c->kicks_per_io = res_median(k, (size_t)n);
 	c->msgs_per_io = res_median(m, (size_t)n);
+	for (int e = 0; e < RES_PERF_NEVENTS; e++) {
+		for (int i = 0; i < n; i++)
+			v[i] = res_ratio(c->perf[i][e] * res_perf_scale[e], c->rep[i].ios);
+		c->perf_per_io[e] = res_median(v, (size_t)n);
+	}
 	if (c->has_traced) {
 		c->kicks_per_io = res_ratio(c->traced_kicks, c->traced.ios);
 		c->msgs_per_io = res_ratio(c->traced_msgs, c->traced.ios);
@@ -280,10 +312,13 @@ static json_t *record_of(const struct cell *c, double fr, double pr)
 	json_object_set_new(r, "lat_us", jnum(c->med.lat_us));
 	json_object_set_new(r, "p50_us", jnum(c->med.p50_us));
 	json_object_set_new(r, "p99_us", jnum(c->med.p99_us));
+	json_object_set_new(r, "p999_us", jnum(c->med.p999_us));
 	json_object_set_new(r, "iops", jnum(c->med.iops));
 	json_object_set_new(r, "gbps", jnum(c->med.gbps));
 	json_object_set_new(r, "notifications_per_io", jnum(c->kicks_per_io));
 	json_object_set_new(r, "messages_per_io", jnum(c->msgs_per_io));
+	for (int e = 0; e < RES_PERF_NEVENTS; e++)
+		json_object_set_new(r, res_perf_fields[e], jnum(c->perf_per_io[e]));
 	json_object_set_new(r, "traced_median",
 			    jnum(c->has_traced ? res_sample__value(&c->traced) : NAN));
 	json_object_set_new(r, "tracer_cost", jnum(tracer_cost(c)));
@@ -301,6 +336,7 @@ static int write_dat(const char *data, int i, double fr, double pr)
 		[RES_DAT_MEDIAN] = res_sample__value(&c->med),
 		[RES_DAT_P50_US] = c->med.p50_us,
 		[RES_DAT_P99_US] = c->med.p99_us,
+		[RES_DAT_P999_US] = c->med.p999_us,
 		[RES_DAT_NOTIFICATIONS_PER_IO] = c->kicks_per_io,
 		[RES_DAT_MESSAGES_PER_IO] = c->msgs_per_io,
 		[RES_DAT_COST_VS_FLOOR] = fr,

@@ -37,14 +37,23 @@ static __always_inline u64 hist_log2l(u64 v)
 	return hist_log2(v);
 }
 
-/* Count @ns in @h (see hist.h for the slot boundaries). */
-static __always_inline void hist_add(struct hist *h, u64 ns)
+static __always_inline u64 hist_slot(u64 ns)
 {
 	u64 slot = hist_log2l(ns);
 
-	if (slot >= HIST_SLOTS)
-		slot = HIST_SLOTS - 1;
-	__sync_fetch_and_add(&h->slots[slot], 1);
+	return slot < HIST_SLOTS ? slot : HIST_SLOTS - 1;
+}
+
+/* Count @ns in @h (see hist.h for the slot boundaries), @h shared between CPUs. */
+static __always_inline void hist_add(struct hist *h, u64 ns)
+{
+	__sync_fetch_and_add(&h->slots[hist_slot(ns)], 1);
+}
+
+/* The same in a per-CPU map's value: this CPU's copy, no atomic needed. */
+static __always_inline void hist_add_local(struct hist *h, u64 ns)
+{
+	h->slots[hist_slot(ns)]++;
 }
 
 #endif /* __HIST_BPF_H */

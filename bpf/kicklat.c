@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * kicklat: per-virtqueue notifications, interrupts, completed buffers and
- * notify -> interrupt latency for every virtio transport (kprobes on
- * virtio_ring.ko; see kicklat.bpf.c for the attach points and why).
+ * notify -> interrupt latency for every virtio transport (fentry/fexit, else
+ * kprobes, on virtio_ring.ko; see kicklat.bpf.c for the attach points and why).
  *
- * USAGE: kicklat [-i INTERVAL] [-d virtioN|N] [-n NAME] [-j] [-T] [-v] [DURATION]
+ * USAGE: kicklat [-i INTERVAL] [-d virtioN|N] [-n NAME] [-K] [-j] [-T] [-v] [DURATION]
  * Runs DURATION seconds (default: until SIGINT/SIGTERM) and prints one
  * report at the end, or one per INTERVAL plus the remainder at the end.
  * -j prints one JSON object per report on stdout (one line each).
@@ -14,7 +14,10 @@
  * queue the device fills by itself (net rx) that is the wait for traffic,
  * not a round trip: read it on tx / request queues.
  *
- * Overhead: not measured yet; eight k(ret)probes on the virtio hot path.
+ * Probes: fentry/fexit (BPF trampolines) when the kernel can attach them to
+ * virtio_ring.ko's functions (module BTF), else kprobes/kretprobes; the
+ * choice is printed at start and is the "probes" member of the JSON.  -K
+ * forces kprobes.  Overhead: see README.md (tracer cost in make bench).
  */
 #include <argp.h>
 #include <errno.h>
@@ -48,13 +51,27 @@ static struct env {
 	bool json;
 	bool timestamp;
 	bool verbose;
+	bool kprobes; /* -K: skip the fentry attempt */
 } env = {.dev = -1};
+
+/* Which program set is attached: the BPF object's SEC() prefixes. */
+enum variant {
+	VARIANT_FENTRY,
+	VARIANT_KPROBE,
+};
+
+static const char *const variant_name[] = {
+	[VARIANT_FENTRY] = "fentry",
+	[VARIANT_KPROBE] = "kprobe",
+};
+
+static enum variant variant;
 
 const char *argp_program_version = "kicklat 0.1";
 static const char doc[] =
 	"Per-virtqueue notifications, interrupts, buffers and notify->interrupt latency.\n"
 	"\n"
-	"USAGE: kicklat [-i INTERVAL] [-d virtioN] [-n NAME] [-j] [-T] [DURATION]\n"
+	"USAGE: kicklat [-i INTERVAL] [-d virtioN] [-n NAME] [-K] [-j] [-T] [DURATION]\n"
 	"\n"
 	"EXAMPLES:\n"
 	"    kicklat                 # until Ctrl-C, one report\n"
@@ -66,6 +83,7 @@ static const struct argp_option opts[] = {
 	{"interval", 'i', "SEC", 0, "Print (and reset) every SEC seconds", 0},
 	{"dev", 'd', "virtioN", 0, "Only this virtio device (virtioN or N)", 0},
 	{"name", 'n', "NAME", 0, "Only queues whose name contains NAME", 0},
+	{"kprobes", 'K', NULL, 0, "Use kprobes, not fentry/fexit", 0},
 	{"json", 'j', NULL, 0, "JSON output, one object per report", 0},
 	{"timestamp", 'T', NULL, 0, "Prefix text reports with the time", 0},
 	{"verbose", 'v', NULL, 0, "libbpf debug output", 0},
@@ -93,6 +111,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	}
 	case 'n':
 		env.name = arg;
+		break;
+	case 'K':
+		env.kprobes = true;
 		break;
 	case 'j':
 		env.json = true;
@@ -220,8 +241,10 @@ static void report__json(const struct report *r, double secs)
 	char cs[32];
 
 	clocksource__warn("kicklat", cs, clocksource__read(cs, sizeof(cs)));
-	fprintf(f, "{\"tool\":\"kicklat\",\"time\":%lld,\"interval_s\":%.3f,\"dev\":%ld,",
-		(long long)time(NULL), secs, env.dev);
+	fprintf(f,
+		"{\"tool\":\"kicklat\",\"probes\":\"%s\",\"time\":%lld,\"interval_s\":%.3f,"
+		"\"dev\":%ld,",
+		variant_name[variant], (long long)time(NULL), secs, env.dev);
 	fprintf(f, "\"clocksource\":");
 	json__string(f, cs);
 	fputc(',', f);
@@ -267,6 +290,43 @@ static int report_once(void *ctx, double secs, bool reset)
 	return 0;
 }
 
+/*
+ * Open, load and attach the programs of variant @v only (fentry/fexit are
+ * BPF_PROG_TYPE_TRACING, the kprobes BPF_PROG_TYPE_KPROBE).  The object, or
+ * NULL with *err = -errno; sets the global variant on success.
+ */
+static struct kicklat_bpf *open_attach(enum variant v, int *err)
+{
+	enum bpf_prog_type want =
+		v == VARIANT_FENTRY ? BPF_PROG_TYPE_TRACING : BPF_PROG_TYPE_KPROBE;
+	struct kicklat_bpf *obj = kicklat_bpf__open();
+	struct bpf_program *prog;
+
+	if (!obj) {
+		*err = -errno;
+		return NULL;
+	}
+	obj->rodata->targ_dev = (int)env.dev;
+	bpf_object__for_each_program(prog, obj->obj)
+	{
+		*err = bpf_program__set_autoload(prog, bpf_program__type(prog) == want);
+		if (*err)
+			goto fail;
+	}
+	*err = kicklat_bpf__load(obj);
+	if (*err)
+		goto fail;
+	/* In definition order: the kretprobes before the kprobes (see kicklat.bpf.c). */
+	*err = kicklat_bpf__attach(obj);
+	if (*err)
+		goto fail;
+	variant = v;
+	return obj;
+fail:
+	kicklat_bpf__destroy(obj);
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct argp argp = {
@@ -285,23 +345,16 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	libbpf_print__setup(env.verbose);
 
-	obj = kicklat_bpf__open();
+	obj = open_attach(env.kprobes ? VARIANT_KPROBE : VARIANT_FENTRY, &err);
+	if (!obj && !env.kprobes) {
+		fprintf(stderr, "kicklat: fentry/fexit: %s, falling back to kprobes\n",
+			strerror(-err));
+		obj = open_attach(VARIANT_KPROBE, &err);
+	}
 	if (!obj) {
-		fprintf(stderr, "kicklat: open BPF object: %s\n", strerror(errno));
-		goto cleanup;
-	}
-	obj->rodata->targ_dev = (int)env.dev;
-	err = kicklat_bpf__load(obj);
-	if (err) {
-		fprintf(stderr, "kicklat: load BPF object: %s\n", strerror(-err));
-		goto cleanup;
-	}
-	/* In definition order: the kretprobes before the kprobes (see kicklat.bpf.c). */
-	err = kicklat_bpf__attach(obj);
-	if (err) {
 		fprintf(stderr,
-			"kicklat: attach kprobes: %s (is virtio_ring loaded? see "
-			"/proc/kallsyms for vring_interrupt)\n",
+			"kicklat: attach: %s (is virtio_ring loaded? see /proc/kallsyms for "
+			"vring_interrupt)\n",
 			strerror(-err));
 		goto cleanup;
 	}
@@ -317,9 +370,10 @@ int main(int argc, char **argv)
 	else
 		snprintf(devstr, sizeof(devstr), "virtio%ld", env.dev);
 	fprintf(env.json ? stderr : stdout,
-		"Tracing virtqueues: dev %s, name %s, interval %ld s, duration %ld s "
+		"Tracing virtqueues with %s: dev %s, name %s, interval %ld s, duration %ld s "
 		"(0 = until Ctrl-C)\n",
-		devstr, env.name ? env.name : "any", env.interval, env.duration);
+		variant_name[variant], devstr, env.name ? env.name : "any", env.interval,
+		env.duration);
 	fflush(stdout);
 
 	if (report_loop(env.interval, env.duration, report_once, obj))

@@ -26,7 +26,6 @@
 /* Enough for every device and queue the loop bus hosts, with room. */
 #define MAX_DEVS 256
 #define MAX_VQS 1024
-#define MAX_TYPES 256
 
 /* -d: only this dev_num (bus messages, dev_num 0, pass only with -d 0). */
 const volatile int targ_dev = -1;
@@ -38,6 +37,7 @@ struct {
 	__type(value, struct msglat_inflight);
 } inflight SEC(".maps");
 
+/* Start of the pending AVAIL -> USED per queue; 0: none pending. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, MAX_VQS);
@@ -45,29 +45,34 @@ struct {
 	__type(value, u64);
 } avail_start SEC(".maps");
 
+/*
+ * Counters and histograms: per-CPU (see msglat.h), so plain increments.  The
+ * programs run with preemption off (tracepoints), so nothing else touches
+ * this CPU's copy meanwhile.  inflight and avail_start stay shared: a
+ * request or a queue can start on one CPU and end on another.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MAX_TYPES);
-	__type(key, struct msglat_type_key);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MSGLAT_TYPE_SLOTS);
+	__type(key, u32);
 	__type(value, struct msglat_type_val);
 } per_type SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MAX_TYPES);
-	__type(key, struct msglat_req_key);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MSGLAT_REQ_SLOTS);
+	__type(key, u32);
 	__type(value, struct msglat_req_val);
 } requests SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, MAX_VQS);
 	__type(key, struct msglat_vq_key);
 	__type(value, struct msglat_vq_val);
 } per_vq SEC(".maps");
 
-/* Zeroed initial values: too large for the 512-byte BPF stack otherwise. */
-static const struct msglat_req_val zero_req;
+/* Zeroed initial value: too large for the 512-byte BPF stack otherwise. */
 static const struct msglat_vq_val zero_vq;
 
 /* Find or create @key in @map (libbpf-tools' bpf_map_lookup_or_try_init). */
@@ -95,22 +100,23 @@ static __always_inline bool read_hdr(struct bpf_raw_tracepoint_args *ctx, struct
 	return targ_dev < 0 || h->dev_num == (u16)targ_dev;
 }
 
+static __always_inline struct msglat_type_val *type_val(u32 dir, const struct vmsg_hdr *h)
+{
+	u32 slot = msglat_type_slot(dir, h->type & VMSG_TYPE_BUS, h->msg_id);
+
+	return bpf_map_lookup_elem(&per_type, &slot);
+}
+
 static __always_inline void count_type(const struct vmsg_hdr *h, u8 dir, bool error)
 {
-	struct msglat_type_key key = {
-		.dir = dir,
-		.bus = !!(h->type & VMSG_TYPE_BUS),
-		.msg_id = h->msg_id,
-	};
-	struct msglat_type_val zero = {}, *val;
+	struct msglat_type_val *val = type_val(dir, h);
 
-	val = lookup_or_init(&per_type, &key, &zero);
 	if (!val)
 		return;
-	__sync_fetch_and_add(&val->count, 1);
-	__sync_fetch_and_add(&val->bytes, h->msg_size);
+	val->count++;
+	val->bytes += h->msg_size;
 	if (error)
-		__sync_fetch_and_add(&val->errors, 1);
+		val->errors++;
 }
 
 SEC("raw_tp/virtio_msg_xfer")
@@ -137,8 +143,8 @@ int msglat_xfer_done(struct bpf_raw_tracepoint_args *ctx)
 	u64 now = bpf_ktime_get_ns();
 	int ret = (int)ctx->args[2];
 	struct msglat_inflight *in;
-	struct msglat_req_key key = {};
 	struct msglat_req_val *val;
+	u32 slot;
 	struct vmsg_hdr h;
 	u32 dev;
 
@@ -148,15 +154,10 @@ int msglat_xfer_done(struct bpf_raw_tracepoint_args *ctx)
 		count_type(&h, MSGLAT_DIR_RESP, false);
 	} else {
 		/* No response arrived: charge the error to the request's type. */
-		struct msglat_type_key tkey = {
-			.dir = MSGLAT_DIR_REQ,
-			.bus = !!(h.type & VMSG_TYPE_BUS),
-			.msg_id = h.msg_id,
-		};
-		struct msglat_type_val *tval = bpf_map_lookup_elem(&per_type, &tkey);
+		struct msglat_type_val *tval = type_val(MSGLAT_DIR_REQ, &h);
 
 		if (tval)
-			__sync_fetch_and_add(&tval->errors, 1);
+			tval->errors++;
 	}
 
 	dev = h.dev_num;
@@ -164,14 +165,13 @@ int msglat_xfer_done(struct bpf_raw_tracepoint_args *ctx)
 	/* Started before we attached: no start time, nothing to time. */
 	if (!in)
 		return 0;
-	key.bus = in->bus;
-	key.msg_id = in->msg_id;
-	val = lookup_or_init(&requests, &key, &zero_req);
+	slot = msglat_req_slot(in->bus, in->msg_id);
+	val = bpf_map_lookup_elem(&requests, &slot);
 	if (val) {
-		__sync_fetch_and_add(&val->count, 1);
+		val->count++;
 		if (ret)
-			__sync_fetch_and_add(&val->errors, 1);
-		hist_add(&val->lat, now - in->ts);
+			val->errors++;
+		hist_add_local(&val->lat, now - in->ts);
 	}
 	bpf_map_delete_elem(&inflight, &dev);
 	return 0;
@@ -184,7 +184,7 @@ int msglat_send(struct bpf_raw_tracepoint_args *ctx)
 	struct msglat_vq_key key;
 	struct msglat_vq_val *val;
 	struct vmsg_hdr h;
-	u64 now;
+	u64 zero = 0, *start;
 
 	if (!read_hdr(ctx, &h))
 		return 0;
@@ -195,10 +195,15 @@ int msglat_send(struct bpf_raw_tracepoint_args *ctx)
 	key.vq = vq;
 	val = lookup_or_init(&per_vq, &key, &zero_vq);
 	if (val)
-		__sync_fetch_and_add(&val->avail, 1);
-	now = bpf_ktime_get_ns();
-	/* Only the first AVAIL since the last USED starts the clock. */
-	bpf_map_update_elem(&avail_start, &key, &now, BPF_NOEXIST);
+		val->avail++;
+	/*
+	 * Only the first AVAIL since the last USED starts the clock.  The entry
+	 * stays (0: no clock running), so the steady state is one lookup, no
+	 * insert or delete.
+	 */
+	start = lookup_or_init(&avail_start, &key, &zero);
+	if (start && !*start)
+		*start = bpf_ktime_get_ns();
 	return 0;
 }
 
@@ -223,13 +228,13 @@ int msglat_recv(struct bpf_raw_tracepoint_args *ctx)
 	val = lookup_or_init(&per_vq, &key, &zero_vq);
 	if (!val)
 		return 0;
-	__sync_fetch_and_add(&val->used, 1);
+	val->used++;
 	start = bpf_map_lookup_elem(&avail_start, &key);
 	/* A USED without a pending AVAIL (device-initiated, e.g. rx): not timed. */
-	if (!start)
+	if (!start || !*start)
 		return 0;
-	hist_add(&val->lat, now - *start);
-	bpf_map_delete_elem(&avail_start, &key);
+	hist_add_local(&val->lat, now - *start);
+	*start = 0;
 	return 0;
 }
 

@@ -15,7 +15,8 @@
  * The transport module must be loaded: its tracepoints are looked up by
  * name at attach time; without them msglat exits 1.
  *
- * Overhead: not measured yet (needs the loop bus under load in the guest).
+ * Counters and histograms are per-CPU maps (no atomics, arrays where the key
+ * is small), summed here.  Overhead: see README.md (tracer cost in make bench).
  */
 #include <argp.h>
 #include <errno.h>
@@ -145,13 +146,38 @@ struct report {
 	unsigned long long total;
 };
 
+/* The per-CPU maps' values: all unsigned long long (msglat.h), summed here. */
+_Static_assert(sizeof(struct msglat_type_val) % 8 == 0, "per-CPU value of u64s");
+_Static_assert(sizeof(struct msglat_req_val) % 8 == 0, "per-CPU value of u64s");
+_Static_assert(sizeof(struct msglat_vq_val) % 8 == 0, "per-CPU value of u64s");
+
+/* Room for every CPU's copy of the largest value, or NULL (set up by main()). */
+static unsigned long long *percpu_buf;
+static int ncpus;
+
+/* Sum every CPU's copy of @key in @fd into @out (@vsz bytes); 0 or -errno. */
+static int percpu__read(int fd, const void *key, void *out, size_t vsz)
+{
+	size_t n = vsz / sizeof(unsigned long long);
+	unsigned long long *sum = out;
+
+	if (bpf_map_lookup_elem(fd, key, percpu_buf))
+		return -errno;
+	memset(out, 0, vsz);
+	for (int c = 0; c < ncpus; c++)
+		for (size_t i = 0; i < n; i++)
+			sum[i] += percpu_buf[(size_t)c * n + i];
+	return 0;
+}
+
 /*
- * Copy every entry of @fd into @ents (stride @esz; key of @ksz bytes at
- * offset 0, value at @voff, which is past the key's padding) and, if
- * @reset, delete it so the next interval starts from zero.  Returns the
- * number copied, or -errno.
+ * Copy every entry of the per-CPU hash @fd into @ents (stride @esz; key of
+ * @ksz bytes at offset 0, value of @vsz at @voff, which is past the key's
+ * padding) and, if @reset, delete it so the next interval starts from zero.
+ * Returns the number copied, or -errno.
  */
-static int map__drain(int fd, void *ents, size_t esz, size_t ksz, size_t voff, int max, bool reset)
+static int map__drain(int fd, void *ents, size_t esz, size_t ksz, size_t voff, size_t vsz, int max,
+		      bool reset)
 {
 	char key[sizeof(struct msglat_vq_key)], next[sizeof(struct msglat_vq_key)];
 	void *prev = NULL;
@@ -163,7 +189,7 @@ static int map__drain(int fd, void *ents, size_t esz, size_t ksz, size_t voff, i
 		memcpy(key, next, ksz);
 		prev = key;
 		memcpy(e, key, ksz);
-		if (bpf_map_lookup_elem(fd, key, e + voff))
+		if (percpu__read(fd, key, e + voff, vsz))
 			continue; /* deleted under us */
 		n++;
 	}
@@ -178,26 +204,30 @@ static int map__drain(int fd, void *ents, size_t esz, size_t ksz, size_t voff, i
 	return n;
 }
 
-static int cmp_type(const void *a, const void *b)
+/*
+ * Read slot @slot of the per-CPU array @fd into @out (@vsz bytes) and, if it
+ * holds anything and @reset, zero it.  1 if it held anything, 0 if not, or
+ * -errno.
+ */
+static int array__drain(int fd, unsigned int slot, void *out, size_t vsz, bool reset)
 {
-	const struct msglat_type_key *x = &((const struct type_ent *)a)->k;
-	const struct msglat_type_key *y = &((const struct type_ent *)b)->k;
+	const unsigned long long *v = out;
+	bool any = false;
+	int err;
 
-	if (x->dir != y->dir)
-		return x->dir - y->dir;
-	if (x->bus != y->bus)
-		return x->bus - y->bus;
-	return x->msg_id - y->msg_id;
-}
-
-static int cmp_req(const void *a, const void *b)
-{
-	const struct msglat_req_key *x = &((const struct req_ent *)a)->k;
-	const struct msglat_req_key *y = &((const struct req_ent *)b)->k;
-
-	if (x->bus != y->bus)
-		return x->bus - y->bus;
-	return x->msg_id - y->msg_id;
+	err = percpu__read(fd, &slot, out, vsz);
+	if (err)
+		return err;
+	for (size_t i = 0; i < vsz / sizeof(*v); i++)
+		any |= v[i] != 0;
+	if (!any)
+		return 0;
+	if (reset) {
+		memset(percpu_buf, 0, (size_t)ncpus * vsz);
+		if (bpf_map_update_elem(fd, &slot, percpu_buf, BPF_EXIST))
+			return -errno;
+	}
+	return 1;
 }
 
 static int cmp_vq(const void *a, const void *b)
@@ -214,26 +244,43 @@ static int cmp_vq(const void *a, const void *b)
 
 static int report__collect(struct msglat_bpf *obj, struct report *r, bool reset)
 {
-	int n;
+	int fd, n;
 
-	n = map__drain(bpf_map__fd(obj->maps.per_type), r->types, sizeof(r->types[0]),
-		       sizeof(r->types[0].k), offsetof(struct type_ent, v), MAX_TYPES, reset);
-	if (n < 0)
-		return n;
-	r->ntypes = n;
-	n = map__drain(bpf_map__fd(obj->maps.requests), r->reqs, sizeof(r->reqs[0]),
-		       sizeof(r->reqs[0].k), offsetof(struct req_ent, v), MAX_TYPES, reset);
-	if (n < 0)
-		return n;
-	r->nreqs = n;
+	/* Slots in key order, so these come out sorted. */
+	fd = bpf_map__fd(obj->maps.per_type);
+	r->ntypes = 0;
+	for (unsigned int dir = 0; dir < MSGLAT_DIR_MAX; dir++)
+		for (unsigned int bus = 0; bus < 2; bus++)
+			for (unsigned int id = 0; id < MSGLAT_IDS && r->ntypes < MAX_TYPES; id++) {
+				struct type_ent *t = &r->types[r->ntypes];
+
+				n = array__drain(fd, msglat_type_slot(dir, bus, id), &t->v,
+						 sizeof(t->v), reset);
+				if (n < 0)
+					return n;
+				t->k = (struct msglat_type_key){
+					.dir = dir, .bus = bus, .msg_id = id};
+				r->ntypes += n;
+			}
+	fd = bpf_map__fd(obj->maps.requests);
+	r->nreqs = 0;
+	for (unsigned int bus = 0; bus < 2; bus++)
+		for (unsigned int id = 0; id < MSGLAT_IDS && r->nreqs < MAX_TYPES; id++) {
+			struct req_ent *q = &r->reqs[r->nreqs];
+
+			n = array__drain(fd, msglat_req_slot(bus, id), &q->v, sizeof(q->v), reset);
+			if (n < 0)
+				return n;
+			q->k = (struct msglat_req_key){.bus = bus, .msg_id = id};
+			r->nreqs += n;
+		}
 	n = map__drain(bpf_map__fd(obj->maps.per_vq), r->vqs, sizeof(r->vqs[0]),
-		       sizeof(r->vqs[0].k), offsetof(struct vq_ent, v), MAX_VQS, reset);
+		       sizeof(r->vqs[0].k), offsetof(struct vq_ent, v), sizeof(r->vqs[0].v),
+		       MAX_VQS, reset);
 	if (n < 0)
 		return n;
 	r->nvqs = n;
 
-	qsort(r->types, r->ntypes, sizeof(r->types[0]), cmp_type);
-	qsort(r->reqs, r->nreqs, sizeof(r->reqs[0]), cmp_req);
 	qsort(r->vqs, r->nvqs, sizeof(r->vqs[0]), cmp_vq);
 	r->total = 0;
 	for (int i = 0; i < r->ntypes; i++)
@@ -404,6 +451,20 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	libbpf_print__setup(env.verbose);
 
+	ncpus = libbpf_num_possible_cpus();
+	if (ncpus <= 0) {
+		fprintf(stderr, "msglat: possible CPUs: %s\n", strerror(ncpus ? -ncpus : EINVAL));
+		goto cleanup;
+	}
+	/* The largest per-CPU value: a request's counters and histogram. */
+	percpu_buf =
+		calloc((size_t)ncpus, sizeof(struct msglat_req_val) > sizeof(struct msglat_vq_val)
+					      ? sizeof(struct msglat_req_val)
+					      : sizeof(struct msglat_vq_val));
+	if (!percpu_buf) {
+		fprintf(stderr, "msglat: out of memory\n");
+		goto cleanup;
+	}
 	obj = msglat_bpf__open();
 	if (!obj) {
 		fprintf(stderr, "msglat: open BPF object: %s\n", strerror(errno));
@@ -440,5 +501,6 @@ int main(int argc, char **argv)
 
 cleanup:
 	msglat_bpf__destroy(obj);
+	free(percpu_buf);
 	return ret;
 }

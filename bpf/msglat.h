@@ -24,7 +24,26 @@ enum msglat_dir {
 	MSGLAT_DIR_MAX,
 };
 
-/* per_type: messages by direction and id. */
+/*
+ * The counters are per-CPU maps summed by the loader, so that an event costs
+ * no atomic and, for the two arrays, no hash: per_type is indexed by
+ * msglat_type_slot(), requests by msglat_req_slot().
+ */
+#define MSGLAT_IDS 256
+#define MSGLAT_TYPE_SLOTS (MSGLAT_DIR_MAX * 2 * MSGLAT_IDS)
+#define MSGLAT_REQ_SLOTS (2 * MSGLAT_IDS)
+
+static inline unsigned int msglat_type_slot(unsigned int dir, unsigned int bus, unsigned int msg_id)
+{
+	return ((dir * 2 + !!bus) * MSGLAT_IDS + (msg_id & (MSGLAT_IDS - 1))) % MSGLAT_TYPE_SLOTS;
+}
+
+static inline unsigned int msglat_req_slot(unsigned int bus, unsigned int msg_id)
+{
+	return !!bus * MSGLAT_IDS + (msg_id & (MSGLAT_IDS - 1));
+}
+
+/* per_type: messages by direction and id (the key is the loader's, from the slot). */
 struct msglat_type_key {
 	unsigned char dir;
 	unsigned char bus; /* 1 for bus messages (type & VMSG_TYPE_BUS) */
@@ -39,7 +58,7 @@ struct msglat_type_val {
 	unsigned long long bytes;
 };
 
-/* requests: request -> response latency by request id. */
+/* requests: request -> response latency by request id (key: the loader's, as above). */
 struct msglat_req_key {
 	unsigned char bus;
 	unsigned char msg_id;
@@ -52,7 +71,11 @@ struct msglat_req_val {
 	struct hist lat;
 };
 
-/* per_vq: EVENT_AVAIL -> EVENT_USED, per device and queue. */
+/*
+ * per_vq: EVENT_AVAIL -> EVENT_USED, per device and queue.  Every value
+ * struct of a per-CPU map is made of unsigned long long only: the loader
+ * sums them member by member.
+ */
 struct msglat_vq_key {
 	unsigned int dev_num;
 	unsigned int vq;

@@ -6,7 +6,8 @@
 # the kernel command line or in its environment) and, unchanged, on a board with NATIVE=1 via
 # scripts/bench.sh (lib.sh next to it is sourced). Writes
 # $OUT/raw/<scenario>__<transport>__r<N>.json (fio / iperf3 / rr JSON verbatim),
-# <same>.kicklat.json / .msglat.json when the bpf tools are present, and $OUT/raw/meta.env.
+# <same>.kicklat.json / .msglat.json when the bpf tools are present, <same>.perf.csv (perf stat
+# -x, system-wide over the repetition) when perf is, and $OUT/raw/meta.env.
 # Progress goes to stdout (the serial console) as "BENCH ..." lines, which scripts/bench.sh
 # relays; the last line is "BENCH done rc=N".
 #
@@ -34,6 +35,11 @@
 #   LOOP_PARAMS virtio_msg_loop.ko parameters (default: blk_mb=1024 blk_null=1 net_pairs=1)
 #   TRACE      1 (default): one extra repetition (r0) per cell with kicklat / msglat attached;
 #              0: none
+#   PERF_STAT  1 (default): perf stat around every repetition into <stem>.perf.csv
+#              (context-switches, cpu-migrations, task-clock; MODE=native adds cycles and
+#              instructions); 0: none.
+#              It costs: +3 % (msg) to +6 % (pci) on blk qd1 latency under ICOUNT=3
+#   PERF       the perf binary (default: perf in PATH; none found: no counters)
 #   CONSOLE_TAR=1   also print $OUT/raw as base64 tar between BENCH-TAR-BEGIN/END lines
 set -u
 GUEST_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -190,6 +196,22 @@ find_net() {
 }
 
 # ---- one measurement --------------------------------------------------------------------------
+# perf stat around every repetition (timed and traced alike, so the tracer cost compares like
+# with like), system-wide: the device kthreads and interrupts are part of an I/O's cost.
+PERF_STAT=${PERF_STAT:-1}
+PERF=${PERF:-$(command -v perf 2>/dev/null)}
+[ "$PERF_STAT" = 0 ] && PERF=""
+PERF_EVENTS=context-switches,cpu-migrations,task-clock
+[ "$MODE" = native ] && PERF_EVENTS=$PERF_EVENTS,cycles,instructions
+if [ -n "$PERF" ] && ! "$PERF" stat -a -x, -e "$PERF_EVENTS" -o /dev/null true 2>/dev/null; then
+	PERF="" # not runnable here (missing libraries, no perf_event_open): the bench goes on
+fi
+perf_pfx() { # stem ramp-seconds -> the command prefix, or nothing without perf
+	[ -n "$PERF" ] || return 0
+	# -D: counting starts when fio's ramp ends, so the counts match the I/Os fio reports
+	echo "$PERF stat -a -x, -e $PERF_EVENTS -o $1.perf.csv -D $(($2 * 1000)) --"
+}
+
 BPF_PIDS=""
 bpf_bin() { # tool -> path, or nothing
 	if [ -n "${BPF_DIR:-}" ] && [ -x "$BPF_DIR/$1" ]; then
@@ -217,7 +239,9 @@ bpf_stop() {
 }
 
 run_blk() { # scenario-file dev stem ramp-seconds
-	DEV=$2 RUNTIME=$RUNTIME RAMP=$4 fio --output-format=json --output="$3.json" "$1" >"$3.log" 2>&1
+	# shellcheck disable=SC2046 # perf_pfx is a word list
+	DEV=$2 RUNTIME=$RUNTIME RAMP=$4 $(perf_pfx "$3" "$4") \
+		fio --output-format=json --output="$3.json" "$1" >"$3.log" 2>&1
 }
 
 run_net() { # scenario-file N stem
@@ -233,16 +257,16 @@ run_net() { # scenario-file N stem
 		spid=$!
 		sleep 0.5
 		# shellcheck disable=SC2046,SC2086
-		$cli iperf3 -c "$addr" -p $IPERF_PORT -t "$RUNTIME" -J $(kv_get "$1" ARGS) \
-			>"$3.json" 2>"$3.log"
+		$cli $(perf_pfx "$3" 0) iperf3 -c "$addr" -p $IPERF_PORT -t "$RUNTIME" -J \
+			$(kv_get "$1" ARGS) >"$3.json" 2>"$3.log"
 		rc=$?
 		;;
 	rr)
 		# shellcheck disable=SC2086
 		$srv "$RR" -s -B "$addr" -p $RR_PORT -l "$(kv_get "$1" SIZE)" >"$3.srv.log" 2>&1 &
 		spid=$!
-		# shellcheck disable=SC2086
-		$cli "$RR" -c "$addr" -p $RR_PORT -l "$(kv_get "$1" SIZE)" \
+		# shellcheck disable=SC2046,SC2086
+		$cli $(perf_pfx "$3" 0) "$RR" -c "$addr" -p $RR_PORT -l "$(kv_get "$1" SIZE)" \
 			-n "$(kv_get "$1" COUNT)" -t "$RUNTIME" >"$3.json" 2>"$3.log"
 		rc=$?
 		;;
@@ -275,9 +299,9 @@ while read -r s _; do
 	esac >>"$PLAN"
 done <"$SCEN_DIR/$LIST"
 cells=$(wc -l <"$PLAN")
-# The bpf tools cost a lot per event (kprobes trap): the timed repetitions 1..REPS run without
-# them, and one extra repetition 0 runs traced, for the notification / message counts and the
-# tracers' own overhead.
+# The bpf tools still cost per event (fentry trampolines, tracepoints): the timed repetitions
+# 1..REPS run without them, and one extra repetition 0 runs traced, for the notification /
+# message counts and the tracers' own overhead.
 TRACED=0
 if [ "$TRACE" = 1 ] && [ -n "$(bpf_bin kicklat)$(bpf_bin msglat)" ]; then
 	TRACED=1
@@ -325,6 +349,7 @@ rm -f "$PLAN"
 	echo "MODE=$MODE"
 	echo "LOOP_PARAMS=\"$LOOP_PARAMS\""
 	echo "TRACE=$TRACE"
+	echo "PERF_STAT=$PERF_STAT"
 	echo "KERNEL=\"$(uname -r)\""
 	echo "ARCH=$(uname -m)"
 	echo "NCPU=$(grep -c ^processor /proc/cpuinfo)"
@@ -335,6 +360,7 @@ rm -f "$PLAN"
 	echo "FAILED=$fail"
 	echo "SCENARIOS=\"$(grep -v '^#' "$SCEN_DIR/$LIST" | tr '\n' ' ' | sed 's/ *$//')\""
 	echo "FIO=\"$(fio --version 2>/dev/null)\""
+	echo "PERF=\"${PERF:+$("$PERF" --version 2>/dev/null) -e $PERF_EVENTS}\""
 } >"$RAW/meta.env"
 
 if [ "${CONSOLE_TAR:-0}" = 1 ]; then

@@ -13,6 +13,8 @@
 #   REPS=3 RUNTIME=5 LIST=default.list ONLY="pci msg" RUN_ID=name TIMEOUT=seconds
 #   LOOP_PARAMS="delay_ns=2000 batch=0"   virtio_msg_loop.ko parameters for the msg contenders
 #   TRACE=0                          no bpf tools during the measurements (tracer overhead)
+#   PERF_STAT=0                      no perf stat around the repetitions (its own cost: +3-6 % on
+#                                    blk qd1 latency under ICOUNT=3)
 #
 # The guest side is guest/bench.sh (the same code NATIVE=1 runs); it prints "BENCH ..."
 # progress lines on the serial console, which are relayed here. Results come back through a
@@ -104,7 +106,8 @@ if [ "$NATIVE" = 1 ]; then
 		make -s -C kmod || die "building kmod/ against $(uname -r) failed"
 	fi
 	OUT=$OUT SCEN_DIR=$ROOT/scenarios LIST=$LIST REPS=$REPS RUNTIME=$RUNTIME ONLY=$ONLY \
-		MODE=$MODE LOOP_PARAMS=${LOOP_PARAMS:-} TRACE=${TRACE:-1} KMOD_DIR=$ROOT/kmod BPF_DIR=$ROOT/bpf RR=$ROOT/build/bench/rr \
+		MODE=$MODE LOOP_PARAMS=${LOOP_PARAMS:-} TRACE=${TRACE:-1} PERF_STAT=${PERF_STAT:-1} \
+		KMOD_DIR=$ROOT/kmod BPF_DIR=$ROOT/bpf RR=$ROOT/build/bench/rr \
 		timeout "$TIMEOUT" sh guest/bench.sh 2>&1 | relay || GUEST_RC=$?
 else
 	if ! [ -x scripts/qemu-run.sh ] || ! [ -x scripts/initramfs.sh ]; then
@@ -139,7 +142,7 @@ else
 	append="bench=1 bench_reps=$REPS bench_runtime=$RUNTIME bench_list=$LIST bench_mode=$MODE"
 	[ -n "$ONLY" ] && append="$append bench_only=${ONLY// /,}"
 	[ -n "${LOOP_PARAMS:-}" ] && append="$append bench_loop=${LOOP_PARAMS// /,}"
-	append="$append bench_trace=${TRACE:-1}"
+	append="$append bench_trace=${TRACE:-1} bench_perf=${PERF_STAT:-1}"
 	log "booting guest (serial console in $OUT/console.log)"
 	scripts/qemu-run.sh "${runargs[@]}" --timeout "$TIMEOUT" --initramfs "$initrd" \
 		--virtfs "$OUT" --append "$append" -- "${qargs[@]}" 2>&1 | relay || GUEST_RC=$?

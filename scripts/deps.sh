@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # deps.sh - install everything `make test` / `make bench` need, from Debian only (idempotent).
 #
-# Host tools (QEMU, busybox, fio, iperf3, clang/bpftool/libbpf, cmocka, jansson, gnuplot,
+# Host tools (QEMU, busybox, fio, iperf3, perf, clang/bpftool/libbpf, cmocka, jansson, gnuplot,
 # sparse, linux-source for checkpatch) and Debian's 6.1 linux-headers, whose ABI names the
 # guest kernel image scripts/kernel.sh fetches. Prints what it installs; silent when done.
 set -euo pipefail
@@ -10,7 +10,7 @@ set -euo pipefail
 PKGS=(
 	make gcc pkg-config cpio xz-utils kmod file
 	qemu-system-x86 busybox-static
-	fio iperf3 iproute2
+	fio iperf3 iproute2 linux-perf
 	clang llvm libclang-rt-14-dev bpftool libbpf-dev libelf-dev zlib1g-dev
 	libcmocka-dev libjansson-dev gnuplot-nox
 	sparse linux-source-6.1 shellcheck clang-format

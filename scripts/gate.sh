@@ -30,7 +30,8 @@ die() {
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 
 run() { # run-id -> results/<run-id>/summary.json
-	RUN_ID=$1 scripts/bench.sh >"results/$1.log" 2>&1 || {
+	# no perf stat: its own cost moves the gated latencies (results/baseline.json is without)
+	PERF_STAT=0 RUN_ID=$1 scripts/bench.sh >"results/$1.log" 2>&1 || {
 		tail -n 20 "results/$1.log" >&2
 		die "bench run $1 failed (results/$1.log)"
 	}

@@ -7,8 +7,8 @@
 #
 # Holds: busybox, the Debian modules the tests and bench need (virtio_blk, virtio_net,
 # virtio_mmio, virtio_pci, null_blk, veth, 9p over virtio, with their dependencies), our
-# kmod/*.ko in /kmod, fio (libaio), iperf3 and iproute2's ip with their shared libraries, the
-# bpf tools in /bpf (when built), guest/ (library, test runner and tests, bench) in /guest,
+# kmod/*.ko in /kmod, fio (libaio), iperf3, iproute2's ip and perf with their shared libraries,
+# the bpf tools in /bpf (when built), guest/ (library, test runner and tests, bench) in /guest,
 # scenarios/, and the static rr in /bin. /init is guest/init. --bench is accepted for clarity:
 # the image is the same, the kernel command line picks what runs (vmsg=test | bench=1 | vmsg=sh).
 set -euo pipefail
@@ -81,6 +81,12 @@ for b in fio iperf3 ip; do
 	p=$(command -v "$b") || die "$b not found (scripts/deps.sh installs it)"
 	add_bin "$p" /usr/bin # ahead of busybox's applets in PATH
 done
+# perf (linux-perf) for the bench's counters; optional: guest/bench.sh goes on without it
+if p=$(command -v perf); then
+	add_bin "$p" /usr/bin
+else
+	echo "initramfs.sh: warning: perf not found (linux-perf): no perf stat counters" >&2
+fi
 mkdir -p "$S/lib64"
 [ -e "$S/lib64/ld-linux-x86-64.so.2" ] || cp -L /lib64/ld-linux-x86-64.so.2 "$S/lib64/"
 # iperf3 wants /etc/services-free numeric ports only; fio wants /tmp; ip wants /var/run/netns

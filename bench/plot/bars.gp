@@ -2,8 +2,8 @@
 # bars.gp - one bar per transport from a data/<scenario>.dat written by vmsg-summary.
 #   gnuplot -c bars.gp DATAFILE COLUMN YLABEL TITLE OUTPUT.png
 # .dat columns (COLUMN = index + 1 of res_dat_columns[] in bench/results.c, the one list the
-# writer and vmsg-report use): 1 transport, 2 median, 3 p50_us, 4 p99_us,
-# 5 notifications_per_io, 6 messages_per_io, 7 cost_vs_floor, 8 cost_vs_pci ("nan" = not measured)
+# writer and vmsg-report use): 1 transport, 2 median, 3 p50_us, 4 p99_us, 5 p999_us,
+# 6 notifications_per_io, 7 messages_per_io, 8 cost_vs_floor, 9 cost_vs_pci ("nan" = not measured)
 if (ARGC != 5) {
 	print "usage: gnuplot -c bars.gp DATAFILE COLUMN YLABEL TITLE OUTPUT.png"
 	exit status 2

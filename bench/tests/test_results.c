@@ -87,6 +87,8 @@ static const struct name_case {
 	{"blk-randread-qd1__pci__r1.json", 0, "blk-randread-qd1", "pci", "", 1},
 	{"net-rr__msg__r12.kicklat.json", 0, "net-rr", "msg", "kicklat", 12},
 	{"a__null_blk__r3.msglat.json", 0, "a", "null_blk", "msglat", 3},
+	{"blk-x__msg__r2.perf.csv", 0, "blk-x", "msg", "perf", 2},
+	{"blk-x__msg__r2.csv", -EINVAL, NULL, NULL, NULL, 0},
 	{"meta.env", -EINVAL, NULL, NULL, NULL, 0},
 	{"x__pci__1.json", -EINVAL, NULL, NULL, NULL, 0},
 	{"x__pci__r.json", -EINVAL, NULL, NULL, NULL, 0},
@@ -141,6 +143,13 @@ static void test_fio(void **state)
 		json_number_value(json_object_get(json_object_get(rd, "clat_ns"), "mean")) / 1000,
 		1e-9);
 	assert_true(s.p50_us > 0 && s.p50_us <= s.p99_us);
+	assert_float_equal(s.p999_us,
+			   json_number_value(json_object_get(
+				   json_object_get(json_object_get(rd, "clat_ns"), "percentile"),
+				   "99.900000")) /
+				   1000,
+			   1e-9);
+	assert_true(s.p99_us <= s.p999_us);
 	assert_float_equal(s.ios, (double)json_integer_value(json_object_get(rd, "total_ios")),
 			   EPS);
 	assert_true(s.gbps > 0);
@@ -193,6 +202,11 @@ static void test_rr(void **state)
 	assert_true(s.lat_us > 0 && s.p50_us > 0 && s.p50_us <= s.p99_us);
 	assert_float_equal(s.ios, (double)json_integer_value(json_object_get(j, "count")), EPS);
 	assert_true(s.iops > 0);
+	/* this output predates p99.9: missing, not 0 */
+	assert_true(isnan(s.p999_us));
+	json_object_set_new(json_object_get(j, "rtt_ns"), "p99.9", json_integer(60000));
+	assert_int_equal(res_sample__parse_rr(j, &s), 0);
+	assert_float_equal(s.p999_us, 60.0, EPS);
 	json_object_set_new(j, "count", json_integer(0));
 	assert_int_equal(res_sample__parse_rr(j, &s), -EINVAL);
 	json_decref(j);
@@ -404,9 +418,59 @@ static void test_table(void **state)
 	res_table__free(&t);
 }
 
+/* res_perf__parse_csv() of @text (NULL: of the file @path); its return value */
+static int parse_perf(const char *path, char *text, double *v)
+{
+	FILE *f = text ? fmemopen(text, strlen(text), "r") : fopen(path, "r");
+	int ret;
+
+	assert_non_null(f);
+	ret = res_perf__parse_csv(f, v);
+	fclose(f);
+	return ret;
+}
+
+/* perf stat output as recorded on the build host (a VM: no hardware counters) */
+static void test_perf_csv(void **state)
+{
+	double v[RES_PERF_NEVENTS];
+
+	(void)state;
+	assert_int_equal(parse_perf("data/perf-stat.csv", NULL, v), 0);
+	assert_float_equal(v[RES_PERF_CONTEXT_SWITCHES], 740, EPS);
+	assert_float_equal(v[RES_PERF_CPU_MIGRATIONS], 7, EPS);
+	assert_float_equal(v[RES_PERF_TASK_CLOCK], 410.21, EPS);
+	/* not asked for: missing, not 0 */
+	assert_true(isnan(v[RES_PERF_CYCLES]) && isnan(v[RES_PERF_INSTRUCTIONS]));
+
+	assert_int_equal(parse_perf("data/perf-stat-native.csv", NULL, v), 0);
+	assert_float_equal(v[RES_PERF_CONTEXT_SWITCHES], 918, EPS);
+	assert_float_equal(v[RES_PERF_TASK_CLOCK], 434.21, EPS);
+	/* "<not supported>" */
+	assert_true(isnan(v[RES_PERF_CYCLES]) && isnan(v[RES_PERF_INSTRUCTIONS]));
+	/* the task-clock figure is in us */
+	assert_float_equal(res_perf_scale[RES_PERF_TASK_CLOCK], 1000, EPS);
+	assert_string_equal(res_perf_fields[RES_PERF_TASK_CLOCK], "task_clock_us_per_io");
+
+	/* modifiers are stripped, hardware counters counted; an empty or foreign file is refused */
+	{
+		static char text[] = "1234567,,cycles:u,1000,100.00,,\n"
+				     "89,,instructions:u,1000,100.00,0.00,insn per cycle\n";
+		static char junk[] = "# started on a day\n\nnot,perf\n";
+
+		assert_int_equal(parse_perf(NULL, text, v), 0);
+		assert_float_equal(v[RES_PERF_CYCLES], 1234567, EPS);
+		assert_float_equal(v[RES_PERF_INSTRUCTIONS], 89, EPS);
+		assert_true(isnan(v[RES_PERF_TASK_CLOCK]));
+		assert_int_equal(parse_perf(NULL, junk, v), -EINVAL);
+		for (int e = 0; e < RES_PERF_NEVENTS; e++)
+			assert_true(isnan(v[e]));
+	}
+}
+
 static void test_dat_row(void **state)
 {
-	double v[RES_DAT_NCOLS] = {0, 40, 38.5, 90, NAN, 2, 2.5, 1.25};
+	double v[RES_DAT_NCOLS] = {0, 40, 38.5, 90, 120, NAN, 2, 2.5, 1.25};
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -415,7 +479,7 @@ static void test_dat_row(void **state)
 	assert_non_null(f);
 	assert_int_equal(res_dat__write_row(f, "msg", v), 0);
 	fclose(f);
-	assert_string_equal(buf, "msg 40 38.5 90 nan 2 2.5 1.25\n");
+	assert_string_equal(buf, "msg 40 38.5 90 120 nan 2 2.5 1.25\n");
 	free(buf);
 	assert_string_equal(res_dat_columns[RES_DAT_TRANSPORT], "transport");
 	assert_string_equal(res_dat_columns[RES_DAT_COST_VS_FLOOR], "cost_vs_floor");
@@ -435,6 +499,7 @@ int main(void)
 		cmocka_unit_test(test_size),	   cmocka_unit_test(test_scenario_files),
 		cmocka_unit_test(test_directions), cmocka_unit_test(test_transport_order),
 		cmocka_unit_test(test_table),	   cmocka_unit_test(test_dat_row),
+		cmocka_unit_test(test_perf_csv),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

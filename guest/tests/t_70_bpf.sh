@@ -9,14 +9,26 @@ vdev=$(basename "$(readlink -f "/sys/block/${dev#/dev/}/device")")
 ios() { fio --name=r --filename="$1" --ioengine=psync --direct=1 --rw=randread --bs=4k \
 	--size=16m --number_ios="$2" --output-format=json | sed -n 's/.*"total_ios" : \([0-9]*\).*/\1/p' | head -n 1; }
 
-/bpf/msglat -j 6 >/tmp/msglat.json 2>/tmp/msglat.err &
+# The exact counts need the tools attached before fio starts and reporting after it ends:
+# wait for their "Tracing" line (printed once attached), stop them with SIGINT (final report).
+attached() { # err-file...
+	for _ in $(seq 60); do
+		grep -q Tracing "$@" 2>/dev/null && return 0
+		sleep 0.5
+	done
+	fail "$* : no 'Tracing' line after 30 s"
+}
+stop() { kill -INT "$1" && wait "$1"; }
+
+/bpf/msglat -j >/tmp/msglat.json 2>/tmp/msglat.err &
 m=$!
-/bpf/kicklat -j -d "$vdev" 6 >/tmp/kicklat.json 2>/tmp/kicklat.err &
+/bpf/kicklat -j -d "$vdev" >/tmp/kicklat.json 2>/tmp/kicklat.err &
 k=$!
-sleep 2
+attached /tmp/msglat.err
+attached /tmp/kicklat.err
 n=$(ios "$dev" 500)
-wait $m || { cat /tmp/msglat.err; fail "msglat exited with an error"; }
-wait $k || { cat /tmp/kicklat.err; fail "kicklat exited with an error"; }
+stop $m || { cat /tmp/msglat.err; fail "msglat exited with an error"; }
+stop $k || { cat /tmp/kicklat.err; fail "kicklat exited with an error"; }
 info "fio did $n reads on $dev ($vdev)"
 head -c 600 /tmp/msglat.json
 echo
@@ -29,18 +41,33 @@ used=$(grep -o '"name":"EVENT_USED","count":[0-9]*' /tmp/msglat.json | grep -o '
 [ "${avail:-0}" -gt 0 ] && [ "${used:-0}" -gt 0 ] ||
 	fail "msglat per type: EVENT_AVAIL ${avail:-none}, EVENT_USED ${used:-none}"
 info "msglat: $total messages, EVENT_AVAIL $avail, EVENT_USED $used for $n reads"
-kt=$(json_total /tmp/kicklat.json)
-[ "${kt:-0}" -gt 0 ] || fail "kicklat saw no notification on $vdev"
-info "kicklat: $kt notifications on $vdev"
+# psync reads at qd1: one notification and one used buffer per read, exactly
+exact() { # probes reads -> fails unless /tmp/kicklat.json counted each read once with probes
+	kt=$(json_total /tmp/kicklat.json)
+	kb=$(grep -o '"buffers":[0-9]*' /tmp/kicklat.json | grep -o '[0-9]*$' |
+		awk '{s += $1} END {print s + 0}')
+	grep -q "\"probes\":\"$1\"" /tmp/kicklat.json || fail "kicklat did not use $1 probes"
+	[ "${kt:-0}" = "$2" ] && [ "$kb" = "$2" ] ||
+		fail "kicklat ($1) on $vdev: ${kt:-none} notifications, $kb buffers for $2 reads"
+	info "kicklat ($1): $kt notifications, $kb buffers on $vdev for $2 reads"
+}
+exact fentry "$n"
+# the kprobe fallback counts the same
+/bpf/kicklat -K -j -d "$vdev" >/tmp/kicklat.json 2>/tmp/kicklat.err &
+k=$!
+attached /tmp/kicklat.err
+n=$(ios "$dev" 200)
+stop $k || { cat /tmp/kicklat.err; fail "kicklat -K exited with an error"; }
+exact kprobe "$n"
 # the same tool on QEMU's transports (the test guest has a virtio-blk-pci disk)
 for b in /sys/block/vd*; do
 	case "$(readlink -f "$b/device")" in */virtio-msg-loop/*) continue ;; esac
 	v=$(basename "$(readlink -f "$b/device")")
-	/bpf/kicklat -j -d "$v" 5 >/tmp/k2.json 2>/tmp/k2.err &
+	/bpf/kicklat -j -d "$v" >/tmp/k2.json 2>/tmp/k2.err &
 	k=$!
-	sleep 2
+	attached /tmp/k2.err
 	ios "/dev/${b##*/}" 200 >/dev/null
-	wait $k || { cat /tmp/k2.err; fail "kicklat on $v"; }
+	stop $k || { cat /tmp/k2.err; fail "kicklat on $v"; }
 	kt=$(json_total /tmp/k2.json)
 	[ "${kt:-0}" -gt 0 ] || fail "kicklat saw no notification on $v (${b##*/})"
 	info "kicklat: $kt notifications on $v (${b##*/}, $(basename "$(dirname "$(readlink -f "$b/device")")"))"
