@@ -2,6 +2,7 @@
 # bpf: msglat sees the virtio-msg messages of real I/O (per type and per queue), and kicklat
 # counts notifications and completions on virtio-msg and on virtio-pci / virtio-mmio alike
 [ -x /bpf/msglat ] && [ -x /bpf/kicklat ] || skip "bpf tools not in the image (make bpf)"
+[ -r /sys/kernel/btf/vmlinux ] || skip "kernel without BTF (CO-RE needs /sys/kernel/btf/vmlinux)"
 load_default
 dev=$(msg_blk)
 [ -e "/sys/block/${dev#/dev/}/device" ] || fail "no device link for $dev"
