@@ -4,10 +4,14 @@
 # time through /sys/devices/virtio-msg-loop/{add,remove} (EVENT_DEVICE READY/REMOVED): a
 # surprise removal under fio and iperf3 fails their I/O with errors, no hang, and add brings
 # the devices back
+# wait_for runs its command again each time: functions, not a $(...) expanded once
+bound_is() { test "$(msg_bound)" -eq "$1"; }
+count_is() { test "$(msg_count)" -eq "$1"; }
+has_blk() { test -n "$(msg_blk)"; }
 unload_msg
 dmesg -c >/dev/null
 load_msg blk_mb=16 net_pairs=4 enum_count=8
-wait_for 60 test "$(msg_bound)" -eq 9 || fail "9 devices over 2 GET_DEVICES pages: $(msg_bound) bound"
+wait_for 60 bound_is 9 || fail "9 devices over 2 GET_DEVICES pages: $(msg_bound) bound"
 dmesg | grep -q 'GET_DEVICES: 2 page(s) of 8' || fail "not enumerated in 2 pages of 8"
 info "9 devices found over 2 GET_DEVICES pages of 8"
 rmmod virtio_msg_loop || fail "rmmod"
@@ -44,7 +48,7 @@ wait_for 30 sh -c "! kill -0 $fpid 2>/dev/null" || fail "fio still runs 30 s aft
 wait $fpid && fail "fio did not see an error from the removed disk"
 info "fio: $(grep -m 1 -iE 'error|err=' /tmp/fio-hp.log)"
 dmesg | grep -q 'EVENT_DEVICE dev .* state 2' || fail "no EVENT_DEVICE REMOVED"
-wait_for 30 test "$(msg_count)" -eq 0 || fail "devices still there: $(msg_count)"
+wait_for 30 count_is 0 || fail "devices still there: $(msg_count)"
 [ -z "$(msg_nic "${MAC_MSG}1")" ] || fail "$a still exists"
 kill $cli $srv 2>/dev/null
 wait_for 10 sh -c "! kill -0 $cli 2>/dev/null" || fail "iperf3 client cannot be stopped"
@@ -56,9 +60,9 @@ info "iperf3: $(tail -n 1 /tmp/iperf3-hp.log)"
 wait_for 20 sh -c "! grep -q '^dev ' $SYS_LOOP/stats" || fail "removed devices not released"
 echo blk >$SYS_LOOP/add || fail "add blk"
 echo net >$SYS_LOOP/add || fail "add net"
-wait_for 30 test "$(msg_bound)" -eq 3 || fail "added devices not bound: $(msg_bound)"
+wait_for 30 bound_is 3 || fail "added devices not bound: $(msg_bound)"
 dmesg | grep -q 'EVENT_DEVICE dev .* state 1' || fail "no EVENT_DEVICE READY"
-wait_for 10 test -n "$(msg_blk)" || fail "no disk after add"
+wait_for 10 has_blk || fail "no disk after add"
 fio_verify "$(msg_blk)" 4 4k --size=4m || fail "fio on the added disk"
 pair_up vmsgh 10.80.0
 ping -c 3 -W 5 10.80.0.2 >/dev/null || fail "no traffic over the added pair"

@@ -6,8 +6,10 @@
 unload_msg
 dmesg -c >/dev/null
 load_msg blk_mb=16 net_pairs=0 ping_ms=100
-wait_for 20 test "$(msg_bound)" -eq 1 || fail "blk did not come up"
-wait_for 10 test -n "$(msg_blk)" || fail "no /dev/vdX"
+bound_is() { test "$(msg_bound)" -eq "$1"; }
+has_blk() { test -n "$(msg_blk)"; }
+wait_for 20 bound_is 1 || fail "blk did not come up"
+wait_for 10 has_blk || fail "no /dev/vdX"
 dev=$(msg_blk)
 sleep 1
 dmesg | grep -q 'bus broken' && fail "bus broken while the peer answers"
