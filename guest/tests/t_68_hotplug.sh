@@ -35,9 +35,15 @@ ip netns exec vmsgh iperf3 -s -1 -p 5208 >/tmp/iperf3-hp-srv.log 2>&1 &
 srv=$!
 wait_for 10 sh -c "$IP2 netns exec vmsgh cat /proc/net/tcp /proc/net/tcp6 | grep -q ':1458 '" ||
 	fail "iperf3 server did not start"
-iperf3 -c 10.80.0.2 -p 5208 -t 60 >/tmp/iperf3-hp.log 2>&1 &
+iperf3 -c 10.80.0.2 -p 5208 -t 60 -i 1 >/tmp/iperf3-hp.log 2>&1 &
 cli=$!
-sleep 3
+# remove only once both move data: fio's requests completed, iperf3's first interval reported
+vd=${dev##*/}
+io0=$(awk '{ print $1 + $5 }' "/sys/block/$vd/stat")
+io_moved() { test "$(awk '{ print $1 + $5 }' "/sys/block/$vd/stat")" -gt $((io0 + 200)); }
+wait_for 60 io_moved || fail "fio moved no data on $dev"
+wait_for 30 grep -q 'bits/sec' /tmp/iperf3-hp.log || fail "iperf3 moved no data"
+info "under load: $(tail -n 1 /tmp/iperf3-hp.log)"
 dmesg -c >/dev/null
 t0=$(cut -d. -f1 /proc/uptime)
 echo "$blk_num" >$SYS_LOOP/remove || fail "remove blk dev $blk_num"
