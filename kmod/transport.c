@@ -433,11 +433,28 @@ static int vm_reset_locked(struct virtio_msg_device *vmdev)
 
 	for (;;) {
 		ret = written ? 0 : vm_set_status_locked(vmdev, 0);
+		/*
+		 * -ENODEV: the bus says the device is gone (removed, or the
+		 * bus itself is broken): no answer will ever come, so do not
+		 * wait for one.  Rings it may have used are leaked.
+		 */
+		if (ret == -ENODEV) {
+			if (!vmdev->wedged)
+				dev_err(vm_dev(vmdev),
+					"dev %u: device gone, reset not possible: rings will be leaked\n",
+					vmdev->dev_num);
+			vmdev->wedged = true;
+			return ret;
+		}
 		written = !ret;
 		if (written) {
 			ret = vm_get_status_locked(vmdev, &status);
 			if (!ret && !status)
 				break;
+			if (ret == -ENODEV) {
+				written = false;
+				continue;
+			}
 		}
 		if (time_after(jiffies, timeout)) {
 			if (!vmdev->wedged)
@@ -957,11 +974,21 @@ int virtio_msg_register(struct device *parent, struct virtio_msg_device *vmdev)
 	vmdev->vqs = NULL;
 	vmdev->nvqs = 0;
 
-	if (!ops->xfer || !ops->send || !ops->synchronize ||
-	    vmdev->max_msg_size < VMSG_MIN_MSG_SIZE || vmdev->max_msg_size > VMSG_MAX_SIZE) {
-		dev_err(parent, "dev %u: incomplete bus ops or bad max_msg_size %u\n",
-			vmdev->dev_num, vmdev->max_msg_size);
+	if (!ops->xfer || !ops->send || !ops->synchronize) {
+		dev_err(parent, "dev %u: incomplete bus ops\n", vmdev->dev_num);
 		ret = -EINVAL;
+		goto err_release;
+	}
+	if (vmdev->max_msg_size < VMSG_MIN_MSG_SIZE || vmdev->max_msg_size > VMSG_MAX_SIZE) {
+		dev_err(parent, "dev %u: bus max message size %u out of range %zu..%u: refused\n",
+			vmdev->dev_num, vmdev->max_msg_size, VMSG_MIN_MSG_SIZE, VMSG_MAX_SIZE);
+		ret = -EINVAL;
+		goto err_release;
+	}
+	if (vmdev->revision != VMSG_REVISION) {
+		dev_err(parent, "dev %u: bus protocol revision %u not supported (only %u): refused\n",
+			vmdev->dev_num, vmdev->revision, VMSG_REVISION);
+		ret = -EPROTONOSUPPORT;
 		goto err_release;
 	}
 
@@ -1016,6 +1043,25 @@ void virtio_msg_unregister(struct virtio_msg_device *vmdev)
 	unregister_virtio_device(&vmdev->vdev);
 }
 EXPORT_SYMBOL_GPL(virtio_msg_unregister);
+
+/**
+ * virtio_msg_break - the bus lost @vmdev for good
+ * @vmdev: a device registered with virtio_msg_register()
+ *
+ * For a bus that finds its peer dead (no PING answer) or a device
+ * removed by surprise: the virtqueues are marked broken, so new buffers
+ * are refused (-EIO) instead of waiting for a device that will not
+ * answer.  The bus must also fail every later @xfer with -ENODEV, which
+ * ends a reset at once (rings leaked).  The bus still unregisters the
+ * device.  Process context.
+ */
+void virtio_msg_break(struct virtio_msg_device *vmdev)
+{
+	dev_err(vm_dev(vmdev), "dev %u: bus reports the device unreachable\n", vmdev->dev_num);
+	if (device_is_registered(&vmdev->vdev.dev))
+		virtio_break_device(&vmdev->vdev);
+}
+EXPORT_SYMBOL_GPL(virtio_msg_break);
 
 static int virtio_msg_event_used(struct virtio_msg_device *vmdev, u32 index)
 {

@@ -22,6 +22,9 @@
 
 struct virtio_msg_device;
 
+/* The one bus protocol revision the transport speaks (draft 2025-12-01). */
+#define VMSG_REVISION 1
+
 /**
  * struct virtio_msg_bus_ops - what a bus provides to the transport
  * @xfer: send request @req and wait for its response, written to @resp
@@ -30,8 +33,9 @@ struct virtio_msg_device;
  *	number of bytes received into @resp when a response arrived (the
  *	transport checks them against its msg_size and validates the
  *	contents; bytes past them are not looked at), -ETIMEDOUT when none
- *	came in time, or another negative errno for a bus failure.  May
- *	sleep.  The transport sends one request at a time per device.
+ *	came in time, -ENODEV when the device is gone for good (removed,
+ *	or the bus broken: no answer will ever come), or another negative
+ *	errno for a bus failure.  May sleep.  The transport sends one request at a time per device.
  * @send: send the event @msg (EVENT_AVAIL) to the device; no response.
  *	Called in any context, including with interrupts disabled: it must
  *	not sleep.  Returns 0 or a negative errno.
@@ -56,6 +60,8 @@ struct virtio_msg_bus_ops {
  * @dev_num: device number on the bus (set by the bus)
  * @max_msg_size: largest message the bus carries, at most VMSG_MAX_SIZE
  *	(set by the bus)
+ * @revision: protocol revision the bus advertises, VMSG_REVISION (set by
+ *	the bus)
  * @xfer_lock: serializes requests; protects @req, @resp and @info
  * @req: request buffer
  * @resp: response buffer
@@ -81,6 +87,7 @@ struct virtio_msg_device {
 	void *bus_priv;
 	u16 dev_num;
 	u16 max_msg_size;
+	u32 revision;
 
 	/* Transport private from here on. */
 	struct mutex xfer_lock;
@@ -114,5 +121,6 @@ static inline struct virtio_msg_device *to_vmdev(struct virtio_device *vdev)
 int virtio_msg_register(struct device *parent, struct virtio_msg_device *vmdev);
 void virtio_msg_unregister(struct virtio_msg_device *vmdev);
 int virtio_msg_event(struct virtio_msg_device *vmdev, const struct vmsg_hdr *msg, size_t len);
+void virtio_msg_break(struct virtio_msg_device *vmdev);
 
 #endif /* _VIRTIO_MSG_H */

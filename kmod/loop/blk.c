@@ -28,7 +28,7 @@
 /* Data segments per request: leaves room for header and status in a chain. */
 #define VMSG_BLK_SEG_MAX (VMSG_LOOP_MAX_SEGS / 2)
 
-static unsigned int vmsg_blk_mb = 64;
+unsigned int vmsg_blk_mb = 64;
 static unsigned int vmsg_blk_queues = 1;
 static bool vmsg_blk_null;
 
@@ -41,7 +41,9 @@ MODULE_PARM_DESC(blk_null, "Move no data and allocate none: reads leave buffers 
 
 struct vmsg_blk {
 	u8 *ram;
+	/* Current capacity (resize) and the size allocated at creation. */
 	u64 sectors;
+	u64 max_sectors;
 	char serial[VIRTIO_BLK_ID_BYTES];
 };
 
@@ -60,6 +62,7 @@ static int vmsg_blk_init(struct vmsg_loop_dev *ld, unsigned int index)
 	if (!blk)
 		return -ENOMEM;
 	blk->sectors = ((u64)vmsg_blk_mb << 20) >> VMSG_BLK_SECTOR_SHIFT;
+	blk->max_sectors = blk->sectors;
 	if (!vmsg_blk_null)
 		blk->ram = vzalloc((size_t)vmsg_blk_mb << 20);
 	cfg = kzalloc(sizeof(*cfg), GFP_KERNEL);
@@ -105,8 +108,35 @@ static u64 vmsg_blk_features(struct vmsg_loop_dev *ld)
 /* Is [sector, sector + len bytes) on the disk? */
 static bool vmsg_blk_range_ok(struct vmsg_blk *blk, u64 sector, u32 len)
 {
-	return sector <= blk->sectors &&
-	       len <= ((blk->sectors - sector) << VMSG_BLK_SECTOR_SHIFT);
+	u64 sectors = READ_ONCE(blk->sectors);
+
+	return sector <= sectors && len <= ((sectors - sector) << VMSG_BLK_SECTOR_SHIFT);
+}
+
+/**
+ * vmsg_blk_resize - change the disk's capacity at run time
+ * @ld: a blk device
+ * @sectors: the new capacity, 1 up to the size allocated at creation
+ *
+ * Requests beyond the new end fail with VIRTIO_BLK_S_IOERR from now on.
+ * The caller bumps the config generation and sends EVENT_CONFIG.
+ * Returns 0 or -EINVAL.
+ */
+int vmsg_blk_resize(struct vmsg_loop_dev *ld, u64 sectors)
+{
+	struct virtio_blk_config *cfg = (struct virtio_blk_config *)ld->config;
+	struct vmsg_blk *blk = ld->priv;
+
+	if (!sectors || sectors > blk->max_sectors) {
+		pr_err("dev %u: capacity %llu sectors not in 1..%llu\n", ld->vmdev.dev_num,
+		       sectors, blk->max_sectors);
+		return -EINVAL;
+	}
+	WRITE_ONCE(blk->sectors, sectors);
+	/* One aligned 64-bit store: a GET_CONFIG never sees half of it. */
+	WRITE_ONCE(cfg->capacity, (__force __virtio64)cpu_to_le64(sectors));
+	pr_info("dev %u: capacity now %llu sectors\n", ld->vmdev.dev_num, sectors);
+	return 0;
 }
 
 /*
@@ -132,7 +162,8 @@ static int vmsg_blk_request(struct vmsg_blk *blk, struct vmsg_loop_vq *vq,
 		return 0;
 	}
 	data_in = c->in_len - 1;
-	if (c->out_len < sizeof(hdr)) {
+	/* Removed by surprise (hotplug.c): every request fails. */
+	if (c->out_len < sizeof(hdr) || READ_ONCE(vq->ld->unplugged)) {
 		status = VIRTIO_BLK_S_IOERR;
 		goto out_status;
 	}

@@ -33,6 +33,10 @@
  * kthread fills the other's RX queue.  Module exit unregisters every
  * device and waits for every release.
  *
+ * Bus messages (GET_DEVICES, PING, EVENT_DEVICE) and the bus limits are in
+ * busmsg.c, run-time device changes (add, remove, resize, link) in
+ * hotplug.c.
+ *
  * Knobs (module parameters, see MODULE_PARM_DESC): delay_ns, timeout_ms,
  * thread_nice here; batch, event_idx, zerocopy, fault, fault_count in
  * device.c; counters in /sys/devices/virtio-msg-loop/stats.
@@ -57,8 +61,6 @@
 /* Upper bounds of the ranged knobs. */
 #define VMSG_LOOP_DELAY_MAX_NS 1000000
 #define VMSG_LOOP_TIMEOUT_MAX_MS 60000
-/* Device numbers asked for per GET_DEVICES request. */
-#define VMSG_LOOP_ENUM_COUNT 64
 
 /* ---- knobs ---------------------------------------------------------- */
 
@@ -88,8 +90,8 @@ MODULE_PARM_DESC(timeout_ms, "How long a request waits for its response, ms (1..
 
 struct device *vmsg_loop_root;
 /* Protects vmsg_loop_devs and each device's list, peer, state. */
-static DEFINE_MUTEX(vmsg_loop_lock);
-static LIST_HEAD(vmsg_loop_devs);
+DEFINE_MUTEX(vmsg_loop_lock);
+LIST_HEAD(vmsg_loop_devs);
 
 /*
  * Nice value of the device kthreads.  On a CPU shared with the driver, a
@@ -136,11 +138,6 @@ static DECLARE_WAIT_QUEUE_HEAD(vmsg_loop_release_wq);
 /* Runs releases (vmsg_loop_release_work()). */
 static struct workqueue_struct *vmsg_loop_wq;
 
-static inline struct vmsg_loop_dev *to_loop_dev(struct virtio_msg_device *vmdev)
-{
-	return container_of(vmdev, struct vmsg_loop_dev, vmdev);
-}
-
 /* The modelled cost of moving one message across the bus. */
 void vmsg_loop_bus_cost(void)
 {
@@ -165,6 +162,9 @@ static int vmsg_loop_xfer(struct virtio_msg_device *vmdev, struct vmsg *req, str
 
 	if (size < VMSG_HDR_SIZE || size > sizeof(*req))
 		return -EMSGSIZE;
+	/* Removed, or the bus is broken (busmsg.c): no answer will come. */
+	if (vmsg_loop_gone(ld))
+		return -ENODEV;
 	vmsg_loop_count(ld, VMSG_STAT_REQ);
 	vmsg_loop_count(ld, VMSG_STAT_TO_DEV);
 	vmsg_loop_bus_cost();
@@ -304,7 +304,7 @@ static void vmsg_loop_release_work(struct work_struct *work)
  * our workqueue, which module exit destroys (and so waits for) only after
  * every release.
  */
-static void vmsg_loop_release(struct virtio_msg_device *vmdev)
+void vmsg_loop_release(struct virtio_msg_device *vmdev)
 {
 	struct vmsg_loop_dev *ld = to_loop_dev(vmdev);
 
@@ -325,83 +325,6 @@ static const struct virtio_msg_bus_ops vmsg_loop_bus_ops = {
 	.synchronize = vmsg_loop_synchronize,
 	.release = vmsg_loop_release,
 };
-
-/* ---- bus messages ---------------------------------------------------- */
-
-/* The bus side of GET_DEVICES: a bitmap of the device numbers in use. */
-static int vmsg_loop_bus_get_devices(const struct vmsg *req, struct vmsg *resp)
-{
-	const struct vmsg_bus_devices_req *rq = vmsg_cpayload(&req->hdr);
-	u16 off = le16_to_cpu(rq->offset), count = le16_to_cpu(rq->count);
-	struct vmsg_bus_devices *rs;
-	struct vmsg_loop_dev *ld;
-	u16 n, next = 0;
-
-	if (off % 8 || count % 8 || count / 8 > VMSG_MAX_PAYLOAD - sizeof(*rs))
-		return -EINVAL;
-	rs = vmsg_init(resp, VMSG_TYPE_BUS | VMSG_TYPE_RESPONSE, VMSG_BUS_GET_DEVICES, 0,
-		       sizeof(*rs) + count / 8);
-	resp->hdr.token = req->hdr.token;
-	rs->offset = rq->offset;
-	rs->count = rq->count;
-	mutex_lock(&vmsg_loop_lock);
-	list_for_each_entry(ld, &vmsg_loop_devs, list) {
-		n = ld->vmdev.dev_num;
-		if (n >= off && n - off < count)
-			rs->bitmap[(n - off) / 8] |= BIT((n - off) % 8);
-		else if (n >= off + count)
-			next = off + count;
-	}
-	mutex_unlock(&vmsg_loop_lock);
-	rs->next_offset = cpu_to_le16(next);
-	return 0;
-}
-
-/* Enumerate over bus messages; marks every device reported as found. */
-static int vmsg_loop_enumerate(void)
-{
-	struct vmsg_bus_devices_req *rq;
-	const struct vmsg_bus_devices *rs;
-	struct vmsg req, resp;
-	struct vmsg_loop_dev *ld;
-	u16 off = 0, token = 0;
-	int ret;
-
-	do {
-		rq = vmsg_init(&req, VMSG_TYPE_BUS, VMSG_BUS_GET_DEVICES, 0, sizeof(*rq));
-		req.hdr.token = cpu_to_le16(++token);
-		rq->offset = cpu_to_le16(off);
-		rq->count = cpu_to_le16(VMSG_LOOP_ENUM_COUNT);
-		vmsg_loop_bus_cost();
-		ret = vmsg_loop_bus_get_devices(&req, &resp);
-		if (ret)
-			return ret;
-		vmsg_loop_bus_cost();
-		ret = vmsg_validate(&resp, vmsg_size(&resp.hdr), VMSG_MAX_SIZE);
-		if (!ret)
-			ret = vmsg_check_response(&req.hdr, &resp.hdr);
-		if (!ret && resp.hdr.token != req.hdr.token)
-			ret = -EPROTO;
-		if (ret)
-			return ret;
-		rs = vmsg_cpayload(&resp.hdr);
-		mutex_lock(&vmsg_loop_lock);
-		list_for_each_entry(ld, &vmsg_loop_devs, list) {
-			u16 n = ld->vmdev.dev_num;
-
-			if (n >= off && n - off < le16_to_cpu(rs->count) &&
-			    (rs->bitmap[(n - off) / 8] & BIT((n - off) % 8)) &&
-			    ld->state == VMSG_LOOP_NEW)
-				ld->state = VMSG_LOOP_FOUND;
-		}
-		mutex_unlock(&vmsg_loop_lock);
-		/* next_offset must move forward, or a bad answer loops us. */
-		if (le16_to_cpu(rs->next_offset) && le16_to_cpu(rs->next_offset) <= off)
-			return -EPROTO;
-		off = le16_to_cpu(rs->next_offset);
-	} while (off);
-	return 0;
-}
 
 /* ---- device creation and teardown ----------------------------------- */
 
@@ -426,8 +349,8 @@ static int vmsg_loop_alloc_vqs(struct vmsg_loop_dev *ld)
 	return 0;
 }
 
-static struct vmsg_loop_dev *vmsg_loop_create(const struct vmsg_loop_model *model,
-					      unsigned int index, u16 dev_num)
+struct vmsg_loop_dev *vmsg_loop_create(const struct vmsg_loop_model *model, unsigned int index,
+				       u16 dev_num)
 {
 	struct vmsg_loop_dev *ld;
 	int ret;
@@ -446,7 +369,7 @@ static struct vmsg_loop_dev *vmsg_loop_create(const struct vmsg_loop_model *mode
 	ld->vmdev.ops = &vmsg_loop_bus_ops;
 	ld->vmdev.bus_priv = ld;
 	ld->vmdev.dev_num = dev_num;
-	ld->vmdev.max_msg_size = VMSG_MAX_SIZE;
+	vmsg_loop_bus_limits(&ld->vmdev);
 
 	ret = model->init(ld, index);
 	if (ret)
@@ -550,7 +473,7 @@ static int vmsg_loop_create_all(void)
 	return 0;
 }
 
-static void vmsg_loop_register_all(void)
+void vmsg_loop_register_all(void)
 {
 	struct vmsg_loop_dev *ld, *target;
 	int ret;
@@ -666,6 +589,10 @@ static int __init vmsg_loop_init(void)
 		goto err_devices;
 	}
 	vmsg_loop_register_all();
+	ret = vmsg_loop_hotplug_init();
+	if (ret)
+		goto err_devices;
+	vmsg_loop_ping_start();
 	return 0;
 
 err_devices:
@@ -680,6 +607,9 @@ err_wq:
 
 static void __exit vmsg_loop_exit(void)
 {
+	/* No add, remove or PING from here on, and none in progress. */
+	vmsg_loop_hotplug_exit();
+	vmsg_loop_ping_stop();
 	vmsg_loop_teardown();
 	device_remove_file(vmsg_loop_root, &dev_attr_stats);
 	root_device_unregister(vmsg_loop_root);

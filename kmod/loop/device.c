@@ -193,7 +193,7 @@ static bool vmsg_loop_fault_take(struct vmsg_loop_dev *ld, int type)
 /* ---- device to driver events ----------------------------------------- */
 
 /* Deliver one device-to-driver event, unless the transport released us. */
-static void vmsg_loop_send_event(struct vmsg_loop_dev *ld, struct vmsg *m)
+void vmsg_loop_send_event(struct vmsg_loop_dev *ld, struct vmsg *m)
 {
 	vmsg_loop_bus_cost();
 	vmsg_loop_count(ld, VMSG_STAT_TO_DRV);

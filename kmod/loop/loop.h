@@ -245,6 +245,8 @@ struct vmsg_loop_slot {
  * @vqs: the queues
  * @stats: counters, indexed by enum vmsg_loop_stat
  * @index: index of the device within its model (blk0, net1...)
+ * @unplugged: removed by surprise (hotplug.c): the bus fails every request
+ *	with -ENODEV, the model completes every chain with an error
  */
 struct vmsg_loop_dev {
 	struct virtio_msg_device vmdev;
@@ -280,6 +282,7 @@ struct vmsg_loop_dev {
 	struct vmsg_loop_vq *vqs[VMSG_LOOP_MAX_VQS];
 	atomic64_t stats[VMSG_STAT_NR];
 	unsigned int index;
+	bool unplugged;
 };
 
 static inline void vmsg_loop_count(struct vmsg_loop_dev *ld, enum vmsg_loop_stat stat)
@@ -290,10 +293,33 @@ static inline void vmsg_loop_count(struct vmsg_loop_dev *ld, enum vmsg_loop_stat
 /* Knobs (device.c): one consistent read of the run-time ones. */
 void vmsg_loop_knobs_read(struct vmsg_loop_knobs *knobs);
 
+static inline struct vmsg_loop_dev *to_loop_dev(struct virtio_msg_device *vmdev)
+{
+	return container_of(vmdev, struct vmsg_loop_dev, vmdev);
+}
+
 /* Bus services (bus.c). */
 extern struct device *vmsg_loop_root;
 extern unsigned int vmsg_loop_timeout_ms;
+extern struct mutex vmsg_loop_lock;
+extern struct list_head vmsg_loop_devs;
 void vmsg_loop_bus_cost(void);
+struct vmsg_loop_dev *vmsg_loop_create(const struct vmsg_loop_model *model, unsigned int index,
+				       u16 dev_num);
+void vmsg_loop_register_all(void);
+void vmsg_loop_release(struct virtio_msg_device *vmdev);
+
+/* Bus messages (busmsg.c). */
+void vmsg_loop_bus_limits(struct virtio_msg_device *vmdev);
+bool vmsg_loop_gone(struct vmsg_loop_dev *ld);
+int vmsg_loop_enumerate(void);
+void vmsg_loop_announce(u16 dev_num, u16 state);
+void vmsg_loop_ping_start(void);
+void vmsg_loop_ping_stop(void);
+
+/* Run-time device changes (hotplug.c). */
+int vmsg_loop_hotplug_init(void);
+void vmsg_loop_hotplug_exit(void);
 struct kernel_param;
 int vmsg_loop_set_uint(const char *val, const struct kernel_param *kp,
 		       unsigned int min, unsigned int max);
@@ -324,6 +350,7 @@ void vmsg_loop_vq_done(struct vmsg_loop_vq *vq, u16 head, u32 len);
 void vmsg_loop_vq_flush_remote(struct vmsg_loop_vq *vq);
 void vmsg_loop_fault_addr(struct vmsg_loop_dev *ld, u64 *addr);
 void vmsg_loop_needs_reset(struct vmsg_loop_dev *ld);
+void vmsg_loop_send_event(struct vmsg_loop_dev *ld, struct vmsg *m);
 
 /* Device-side split ring (ring.c). */
 void vmsg_loop_ram_init(void);
@@ -350,5 +377,8 @@ int vmsg_loop_iter_copy(struct vmsg_loop_iter *dst, struct vmsg_loop_iter *src, 
 /* Device models. */
 extern const struct vmsg_loop_model vmsg_blk_model;
 extern const struct vmsg_loop_model vmsg_net_model;
+extern unsigned int vmsg_blk_mb;
+int vmsg_blk_resize(struct vmsg_loop_dev *ld, u64 sectors);
+void vmsg_net_set_link(struct vmsg_loop_dev *ld, bool up);
 
 #endif /* _VMSG_LOOP_H */

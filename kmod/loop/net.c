@@ -6,8 +6,9 @@
  * handler of device A, in A's kthread, copies the frame into B's RX
  * buffers under B's RX queue lock and wakes B's kthread to decide on
  * B's EVENT_USED.  Features: VERSION_1, MAC (02:00:00:00:<pair>:01/02),
- * STATUS (link always up), MRG_RXBUF (a frame spans as many RX buffers as
- * it needs, num_buffers says how many), and with net_offload the checksum
+ * STATUS (link up unless set down through hotplug.c), MRG_RXBUF (a frame
+ * spans as many RX buffers as it needs, num_buffers says how many), and
+ * with net_offload the checksum
  * and TSO offloads: the TX virtio_net_hdr is passed through to the peer as
  * its RX header.  No CTRL_VQ: 6.1's virtio_net busy-waits the control
  * queue with bottom halves off, which deadlocks against a device served by
@@ -97,6 +98,22 @@ static int vmsg_net_init(struct vmsg_loop_dev *ld, unsigned int index)
 	return 0;
 }
 
+/**
+ * vmsg_net_set_link - link status of one end (VIRTIO_NET_F_STATUS)
+ * @ld: a net device
+ * @up: link up
+ *
+ * The caller bumps the config generation and sends EVENT_CONFIG; the
+ * driver's carrier follows.  Frames still flow: the driver stops sending.
+ */
+void vmsg_net_set_link(struct vmsg_loop_dev *ld, bool up)
+{
+	struct virtio_net_config *cfg = (struct virtio_net_config *)ld->config;
+
+	WRITE_ONCE(cfg->status, (__force __virtio16)cpu_to_le16(up ? VIRTIO_NET_S_LINK_UP : 0));
+	pr_info("dev %u: link %s\n", ld->vmdev.dev_num, up ? "up" : "down");
+}
+
 static void vmsg_net_destroy(struct vmsg_loop_dev *ld)
 {
 	kfree(ld->priv);
@@ -149,7 +166,7 @@ static int vmsg_net_deliver(struct vmsg_net *net, struct vmsg_loop_vq *rxq,
 	u32 left = len, room, n;
 	int ret;
 
-	if (!vmsg_loop_vq_usable(rxq))
+	if (!vmsg_loop_vq_usable(rxq) || READ_ONCE(rx->unplugged))
 		return -ENOLINK;
 	if (!vmsg_net_rx_accepts(rx, hdr))
 		return -EOPNOTSUPP;
@@ -219,6 +236,9 @@ static int vmsg_net_tx_one(struct vmsg_loop_dev *ld, struct vmsg_loop_vq *vq,
 
 	if (c->out_len < sizeof(hdr) || c->out_len - sizeof(hdr) > VMSG_NET_MAX_FRAME)
 		return -EMSGSIZE;
+	/* Removed by surprise (hotplug.c): frames go nowhere. */
+	if (READ_ONCE(ld->unplugged))
+		return -ENOLINK;
 	if (vmsg_loop_iter_pull(src, &hdr, sizeof(hdr)))
 		return -EFAULT;
 	/* Lock order: own TX queue, then the peer's RX queue. */
