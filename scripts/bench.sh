@@ -13,6 +13,8 @@
 #   REPS=3 RUNTIME=5 LIST=default.list ONLY="pci msg" RUN_ID=name TIMEOUT=seconds
 #   LOOP_PARAMS="delay_ns=2000 batch=0"   virtio_msg_loop.ko parameters for the msg contenders
 #   TRACE=0                          no bpf tools during the measurements (tracer overhead)
+#   ARCH=x86|arm64                   the guest's (default the host's; scripts/arch.sh): arm64 on
+#                                    x86 is a TCG virt machine; run ids then carry the arch
 #
 # The guest side is guest/bench.sh (the same code NATIVE=1 runs); it prints "BENCH ..."
 # progress lines on the serial console, which are relayed here. Results come back through a
@@ -35,6 +37,9 @@ else
 	REPS=${REPS:-3} RUNTIME=${RUNTIME:-5} LIST=${LIST:-default.list}
 fi
 ONLY=${ONLY:-}
+
+# shellcheck source=scripts/arch.sh
+. scripts/arch.sh
 
 log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() {
@@ -62,7 +67,9 @@ SUFFIX=""
 if [ "$SMOKE" = 1 ]; then
 	SUFFIX=-smoke
 fi
-RUN_ID=${RUN_ID:-$(date -u +%Y%m%dT%H%M%SZ)-$MODE$SUFFIX}
+ARCH_TAG=""
+[ "$ARCH" = x86 ] || ARCH_TAG=$ARCH-
+RUN_ID=${RUN_ID:-$(date -u +%Y%m%dT%H%M%SZ)-$ARCH_TAG$MODE$SUFFIX}
 OUT=$ROOT/results/$RUN_ID
 mkdir -p "$OUT/raw"
 
@@ -143,7 +150,7 @@ else
 	log "booting guest (serial console in $OUT/console.log)"
 	scripts/qemu-run.sh "${runargs[@]}" --timeout "$TIMEOUT" --initramfs "$initrd" \
 		--virtfs "$OUT" --append "$append" -- "${qargs[@]}" 2>&1 | relay || GUEST_RC=$?
-	qemu-system-x86_64 --version | head -n 1 | sed 's/^/QEMU="/; s/$/"/' >>"$OUT/raw/meta.env"
+	"$QEMU" --version | head -n 1 | sed 's/^/QEMU="/; s/$/"/' >>"$OUT/raw/meta.env"
 	# fallback transport: base64 tar on the console
 	if ! ls "$OUT"/raw/*__r1.json >/dev/null 2>&1 &&
 		grep -q '^BENCH-TAR-BEGIN' "$OUT/console.log" 2>/dev/null; then
