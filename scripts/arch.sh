@@ -10,7 +10,10 @@
 # CROSS (1 when ARCH is not the host's), CROSS_COMPILE (exported; $TRIPLET- when cross),
 # SYSROOT (exported; when cross, the guest userspace extracted by scripts/sysroot.sh into
 # .cache/sysroot/ARCH; empty when native: the host's own binaries go into the guest),
-# QEMU (default the ARCH's qemu-system-*), QEMU_PKG, CONSOLE (the guest's serial tty).
+# QEMU (default the ARCH's qemu-system-*), QEMU_PKG, CONSOLE (the guest's serial tty),
+# SLOW (how many times longer guest work takes than on the host's arch, for default timeouts:
+# 1 native; 3 cross, where TCG translates another instruction set: the arm64 test guest took
+# 453 s on an idle x86 host, 900+ s on a loaded one).
 # arch_qemu MODE (kvm | tcg | icount) sets ARCH_MACHINE and ARCH_CPU (QEMU arguments) and
 # ARCH_CMDLINE (the start of the kernel command line).
 
@@ -39,14 +42,14 @@ x86) HOST_DEB_ARCH=amd64 ;;
 arm64) HOST_DEB_ARCH=arm64 ;;
 esac
 QEMU=${QEMU:-qemu-system-${TRIPLET%%-*}}
-CROSS=0
+CROSS=0 SLOW=1
 if [ "$ARCH" != "$HOST_ARCH" ]; then
-	CROSS=1
+	CROSS=1 SLOW=3
 	CROSS_COMPILE=${CROSS_COMPILE:-$TRIPLET-}
 	SYSROOT=${SYSROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/.cache/sysroot/$ARCH}
 else
-	CROSS_COMPILE=${CROSS_COMPILE:-}
-	SYSROOT=${SYSROOT:-}
+	# native: the host's compiler and files, whatever a cross caller exported
+	CROSS_COMPILE="" SYSROOT=""
 fi
 export ARCH CROSS_COMPILE SYSROOT
 

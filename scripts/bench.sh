@@ -88,7 +88,7 @@ while read -r s _; do
 	ncells=$((ncells + ntr))
 done <"scenarios/$LIST"
 estimate=$((ncells * REPS * (RUNTIME + 3)))
-TIMEOUT=${TIMEOUT:-$((estimate * 2 + 300))}
+TIMEOUT=${TIMEOUT:-$(((estimate * 2 + 300) * SLOW))}
 log "run $RUN_ID: mode $MODE, $LIST, $REPS reps x ${RUNTIME}s, ~$((estimate / 60 + 1)) min of" \
 	"measurement (timeout ${TIMEOUT}s)"
 
