@@ -12,13 +12,15 @@
 # probe costs once.
 #
 #   ACCEL=tcg | ACCEL=kvm   force (kvm without a usable /dev/kvm is an error)
-#   KVM_DEV=/dev/kvm  QEMU=qemu-system-x86_64  KVM_PROBE_TIMEOUT=20  ACCEL_CACHE=.cache/accel
+#   KVM_DEV=/dev/kvm  QEMU=qemu-system-x86_64 (ARCH=arm64: qemu-system-aarch64)  KVM_PROBE_TIMEOUT=20  ACCEL_CACHE=.cache/accel
 # Exit status 0, or 2 with a message on stderr.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 KVM_DEV=${KVM_DEV:-/dev/kvm}
-QEMU=${QEMU:-qemu-system-x86_64}
+# QEMU (the guest's qemu-system-*), CROSS and CONSOLE for ARCH=
+# shellcheck source=scripts/arch.sh
+. "$ROOT/scripts/arch.sh"
 PROBE_TIMEOUT=${KVM_PROBE_TIMEOUT:-20}
 MARKER=VMSG-KVM-PROBE-OK
 die() {
@@ -37,12 +39,14 @@ usable=0
 case "${ACCEL:-}" in
 tcg) verdict tcg "forced by ACCEL=tcg" ;;
 kvm)
+	[ "$CROSS" = 0 ] || die "ACCEL=kvm but KVM cannot run an $ARCH guest on an $HOST_ARCH host"
 	[ $usable = 1 ] || die "ACCEL=kvm but $KVM_DEV is missing or not read-writable"
 	verdict kvm "forced by ACCEL=kvm"
 	;;
 "") ;;
 *) die "ACCEL must be tcg or kvm, not '$ACCEL'" ;;
 esac
+[ "$CROSS" = 0 ] || verdict tcg "an $ARCH guest on an $HOST_ARCH host (KVM runs the host's only)"
 [ $usable = 1 ] || verdict tcg "no usable $KVM_DEV"
 command -v "$QEMU" >/dev/null || die "$QEMU missing (scripts/deps.sh)"
 
@@ -67,7 +71,7 @@ cp "$BUSYBOX" "$tmp/root/bin/busybox"
 cat >"$tmp/root/init" <<EOF
 #!/bin/busybox sh
 /bin/busybox mount -t devtmpfs devtmpfs /dev
-echo $MARKER >/dev/ttyS0
+echo $MARKER >/dev/$CONSOLE
 /bin/busybox reboot -f
 EOF
 chmod +x "$tmp/root/init"

@@ -15,6 +15,8 @@
 #   TRACE=0                          no bpf tools during the measurements (tracer overhead)
 #   PERF_STAT=0                      no perf stat around the repetitions (its own cost: +3-6 % on
 #                                    blk qd1 latency under ICOUNT=3)
+#   ARCH=x86|arm64                   the guest's (default the host's; scripts/arch.sh): arm64 on
+#                                    x86 is a TCG virt machine; run ids then carry the arch
 #
 # The guest side is guest/bench.sh (the same code NATIVE=1 runs); it prints "BENCH ..."
 # progress lines on the serial console, which are relayed here. Results come back through a
@@ -37,6 +39,9 @@ else
 	REPS=${REPS:-3} RUNTIME=${RUNTIME:-5} LIST=${LIST:-default.list}
 fi
 ONLY=${ONLY:-}
+
+# shellcheck source=scripts/arch.sh
+. scripts/arch.sh
 
 log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() {
@@ -64,7 +69,9 @@ SUFFIX=""
 if [ "$SMOKE" = 1 ]; then
 	SUFFIX=-smoke
 fi
-RUN_ID=${RUN_ID:-$(date -u +%Y%m%dT%H%M%SZ)-$MODE$SUFFIX}
+ARCH_TAG=""
+[ "$ARCH" = x86 ] || ARCH_TAG=$ARCH-
+RUN_ID=${RUN_ID:-$(date -u +%Y%m%dT%H%M%SZ)-$ARCH_TAG$MODE$SUFFIX}
 OUT=$ROOT/results/$RUN_ID
 mkdir -p "$OUT/raw"
 
@@ -83,7 +90,7 @@ while read -r s _; do
 	ncells=$((ncells + ntr))
 done <"scenarios/$LIST"
 estimate=$((ncells * REPS * (RUNTIME + 3)))
-TIMEOUT=${TIMEOUT:-$((estimate * 2 + 300))}
+TIMEOUT=${TIMEOUT:-$(((estimate * 2 + 300) * SLOW))}
 log "run $RUN_ID: mode $MODE, $LIST, $REPS reps x ${RUNTIME}s, ~$((estimate / 60 + 1)) min of" \
 	"measurement (timeout ${TIMEOUT}s)"
 
@@ -146,7 +153,7 @@ else
 	log "booting guest (serial console in $OUT/console.log)"
 	scripts/qemu-run.sh "${runargs[@]}" --timeout "$TIMEOUT" --initramfs "$initrd" \
 		--virtfs "$OUT" --append "$append" -- "${qargs[@]}" 2>&1 | relay || GUEST_RC=$?
-	qemu-system-x86_64 --version | head -n 1 | sed 's/^/QEMU="/; s/$/"/' >>"$OUT/raw/meta.env"
+	"$QEMU" --version | head -n 1 | sed 's/^/QEMU="/; s/$/"/' >>"$OUT/raw/meta.env"
 	# fallback transport: base64 tar on the console
 	if ! ls "$OUT"/raw/*__r1.json >/dev/null 2>&1 &&
 		grep -q '^BENCH-TAR-BEGIN' "$OUT/console.log" 2>/dev/null; then

@@ -11,6 +11,9 @@
 # the bpf tools in /bpf (when built), guest/ (library, test runner and tests, bench) in /guest,
 # scenarios/, and the static rr in /bin. /init is guest/init. --bench is accepted for clarity:
 # the image is the same, the kernel command line picks what runs (vmsg=test | bench=1 | vmsg=sh).
+# ARCH=arm64 on an x86 host (scripts/arch.sh): busybox, fio, iperf3, ip and their libraries come
+# from the arm64 sysroot (scripts/sysroot.sh), the libraries found by their ELF NEEDED entries
+# (readelf) since ldd cannot run foreign binaries; rr and the bpf tools from their cross builds.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,7 +33,20 @@ done
 [ -n "$OUTPUT" ] || die "usage: initramfs.sh [--bench] --output FILE"
 
 eval "$("$ROOT/scripts/kernel.sh")"
-BUSYBOX=$(command -v busybox) || die "busybox not found (apt-get install busybox-static)"
+# shellcheck source=scripts/arch.sh
+. "$ROOT/scripts/arch.sh"
+# where the guest's userspace comes from: the host itself, or the cross sysroot
+if [ "$CROSS" = 1 ]; then
+	eval "$("$ROOT/scripts/sysroot.sh")"
+	BUSYBOX=$SYSROOT/bin/busybox
+	[ -x "$BUSYBOX" ] || die "no busybox in $SYSROOT (scripts/sysroot.sh)"
+	RR_STATIC=$ROOT/build/bench/$ARCH/rr-static
+	BPF_BIN=$ROOT/bpf/.output/$ARCH
+else
+	BUSYBOX=$(command -v busybox) || die "busybox not found (apt-get install busybox-static)"
+	RR_STATIC=$ROOT/build/bench/rr-static
+	BPF_BIN=$ROOT/bpf
+fi
 file -L "$BUSYBOX" 2>/dev/null | grep -q 'statically linked' ||
 	die "$BUSYBOX is not static (apt-get install busybox-static)"
 
@@ -67,37 +83,81 @@ else
 	echo "initramfs.sh: warning: kmod/*.ko not built (make modules): no virtio-msg in the guest" >&2
 fi
 
-# dynamic binaries with the libraries ldd names
+# dynamic binaries with their libraries: the paths ldd names (native), or the sysroot's files
+# that the ELF interpreter and NEEDED entries name, recursively (cross)
+sysroot_libs() { # binary-in-sysroot -> guest paths of the interpreter and libraries, one a line
+	local -A seen_lib=()
+	local todo=("$1") f lib d interp rpath
+	interp=$(readelf -lW "$1" | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
+	[ -z "$interp" ] || echo "$interp"
+	while [ ${#todo[@]} -gt 0 ]; do
+		f=${todo[0]}
+		todo=("${todo[@]:1}")
+		# RUNPATH/RPATH first (fio's librados finds libceph-common in .../ceph)
+		rpath=$(readelf -dW "$f" | sed -n 's/.*(R[UN]*PATH).*\[\(.*\)\]/\1/p' | tr : ' ')
+		for lib in $(readelf -dW "$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+			[ -z "${seen_lib[$lib]:-}" ] || continue
+			seen_lib[$lib]=1
+			for d in $rpath /lib/$TRIPLET /usr/lib/$TRIPLET /lib /usr/lib; do
+				if [ -e "$SYSROOT$d/$lib" ]; then
+					echo "$d/$lib"
+					todo+=("$SYSROOT$d/$lib")
+					continue 2
+				fi
+			done
+			die "$lib (NEEDED by $f) not in $SYSROOT"
+		done
+	done
+}
 add_bin() { # path-in-host dest-dir
-	local lib
+	local lib libs
 	cp -L "$1" "$S$2/"
-	for lib in $(ldd "$1" | grep -o '/[^ ]*'); do
+	if [ "$CROSS" = 1 ]; then
+		libs=$(sysroot_libs "$1") || exit 1
+	else
+		libs=$(ldd "$1" | grep -o '/[^ ]*')
+	fi
+	for lib in $libs; do
 		[ -e "$S$lib" ] && continue
 		mkdir -p "$S$(dirname "$lib")"
-		cp -L "$lib" "$S$lib"
+		cp -L "$SYSROOT$lib" "$S$lib"
 	done
 }
 for b in fio iperf3 ip; do
-	p=$(command -v "$b") || die "$b not found (scripts/deps.sh installs it)"
+	if [ "$CROSS" = 1 ]; then
+		p=$SYSROOT/usr/bin/$b
+		[ -x "$p" ] || p=$SYSROOT/bin/$b
+		[ -x "$p" ] || die "$b not in $SYSROOT (scripts/sysroot.sh)"
+	else
+		p=$(command -v "$b") || die "$b not found (scripts/deps.sh installs it)"
+	fi
 	add_bin "$p" /usr/bin # ahead of busybox's applets in PATH
 done
 # perf (linux-perf) for the bench's counters; optional: guest/bench.sh goes on without it
-if p=$(command -v perf); then
+if [ "$CROSS" = 1 ]; then
+	p=$SYSROOT/usr/bin/perf
+	[ -x "$p" ] || p=""
+else
+	p=$(command -v perf) || p=""
+fi
+if [ -n "$p" ]; then
 	add_bin "$p" /usr/bin
 else
 	echo "initramfs.sh: warning: perf not found (linux-perf): no perf stat counters" >&2
 fi
-mkdir -p "$S/lib64"
-[ -e "$S/lib64/ld-linux-x86-64.so.2" ] || cp -L /lib64/ld-linux-x86-64.so.2 "$S/lib64/"
+if [ "$ARCH" = x86 ]; then
+	mkdir -p "$S/lib64"
+	[ -e "$S/lib64/ld-linux-x86-64.so.2" ] || cp -L /lib64/ld-linux-x86-64.so.2 "$S/lib64/"
+fi
 # iperf3 wants /etc/services-free numeric ports only; fio wants /tmp; ip wants /var/run/netns
 mkdir -p "$S/var/run/netns" "$S/etc/iproute2"
 echo "root:x:0:0:root:/root:/bin/sh" >"$S/etc/passwd"
 echo "127.0.0.1 localhost" >"$S/etc/hosts"
 
 # bench and bpf pieces (optional: the tests skip what is missing)
-[ -x "$ROOT/build/bench/rr-static" ] && cp "$ROOT/build/bench/rr-static" "$S/bin/rr"
+[ -x "$RR_STATIC" ] && cp "$RR_STATIC" "$S/bin/rr"
 for t in msglat kicklat; do
-	[ -x "$ROOT/bpf/$t" ] && cp "$ROOT/bpf/$t" "$S/bpf/"
+	[ -x "$BPF_BIN/$t" ] && cp "$BPF_BIN/$t" "$S/bpf/"
 done
 cp -r "$ROOT/scenarios" "$S/scenarios"
 cp "$ROOT"/guest/*.sh "$S/guest/"

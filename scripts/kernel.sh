@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # kernel.sh - the guest kernel: Debian's linux-image matching the installed linux-headers-amd64
 # ABI, fetched with `apt-get download` and unpacked with `dpkg -x` into .cache/kernel/<kver>/.
+# ARCH=arm64 (scripts/arch.sh): linux-image-<abi>-arm64 of the same ABI, the same way (the
+# package's :arm64 from a foreign architecture: scripts/deps.sh adds it to dpkg).
 # Prints shell assignments for eval:
 #   KVER=6.1.0-56-amd64 KERNEL=<vmlinuz> KMODS=<.../lib/modules/KVER> KDIR=<headers build dir>
 # Override with KVER=... (an ABI whose linux-image and linux-headers packages apt can fetch).
@@ -17,6 +19,10 @@ die() {
 # KDIR is not taken from the environment here: the guest's modules must match its image.
 kdir=$(KDIR='' "$ROOT/scripts/kdir.sh") || exit 1
 eval "$kdir"
+# shellcheck source=scripts/arch.sh
+. "$ROOT/scripts/arch.sh"
+pkg_arch=""
+[ "$CROSS" = 0 ] || pkg_arch=:$DEB_ARCH
 
 CACHE=$ROOT/.cache/kernel/$KVER
 KERNEL=$CACHE/boot/vmlinuz-$KVER
@@ -25,8 +31,8 @@ if ! [ -r "$KERNEL" ] || ! [ -r "$KMODS/modules.dep" ]; then
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' EXIT
 	echo "kernel.sh: fetching linux-image-$KVER" >&2
-	(cd "$tmp" && apt-get download -q "linux-image-$KVER" >&2) ||
-		(cd "$tmp" && apt-get download -q "linux-image-$KVER-unsigned" >&2) ||
+	(cd "$tmp" && apt-get download -q "linux-image-$KVER$pkg_arch" >&2) ||
+		(cd "$tmp" && apt-get download -q "linux-image-$KVER-unsigned$pkg_arch" >&2) ||
 		die "apt-get download linux-image-$KVER failed (apt-get update? network?)"
 	rm -rf "$CACHE"
 	mkdir -p "$CACHE"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# qemu-run.sh - boot the Debian guest kernel with an initramfs in a QEMU microvm, serial console
-# on stdout, under a hard timeout.
+# qemu-run.sh - boot the Debian guest kernel with an initramfs in a QEMU microvm (x86) or virt
+# machine (arm64; ARCH=, scripts/arch.sh), serial console on stdout, under a hard timeout.
 #
 #   scripts/qemu-run.sh [--smp N] [--mem MiB] [--icount SHIFT] [--timeout S]
 #                       --initramfs FILE [--virtfs HOSTDIR] [--append "kernel args"]
@@ -22,7 +22,7 @@ die() {
 	exit 2
 }
 
-SMP=1 MEM=1024 ICOUNT="" TIMEOUT=300 INITRD="" VIRTFS="" APPEND="" tsc_khz=""
+SMP=1 MEM=1024 ICOUNT="" TIMEOUT=300 INITRD="" VIRTFS="" APPEND=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--smp) SMP=$2; shift 2 ;;
@@ -39,7 +39,8 @@ done
 [ -r "$INITRD" ] || die "--initramfs FILE is required and must exist"
 [[ "$SMP" =~ ^[1-9][0-9]*$ ]] || die "--smp must be a positive number"
 [[ "$TIMEOUT" =~ ^[1-9][0-9]*$ ]] || die "--timeout must be a positive number of seconds"
-QEMU=${QEMU:-qemu-system-x86_64}
+# shellcheck source=scripts/arch.sh
+. "$ROOT/scripts/arch.sh"
 command -v "$QEMU" >/dev/null || die "$QEMU missing (scripts/deps.sh)"
 
 eval "$("$ROOT/scripts/kernel.sh")"
@@ -49,23 +50,18 @@ if [ -n "$ICOUNT" ]; then
 	accel=(-accel tcg,thread=single -icount "shift=$ICOUNT,align=off,sleep=off")
 	SMP=1
 	how="TCG icount shift=$ICOUNT"
-	# the guest TSC then counts virtual nanoseconds
-	tsc_khz=1000000
+	arch_qemu icount
 else
 	verdict=$("$ROOT/scripts/accel.sh") || die "scripts/accel.sh failed"
 	eval "$verdict"
 	if [ "$ACCEL" = kvm ]; then
-		accel=(-accel kvm -cpu host)
+		accel=(-accel kvm)
 		how="KVM: $ACCEL_WHY"
 	else
 		accel=(-accel tcg)
 		how="TCG: $ACCEL_WHY"
-		# TCG's guest TSC is the host's. The microvm has no HPET or PM timer, so the
-		# guest calibrates the TSC against the PIT, which fails about half the time under
-		# TCG (then the boot hangs): tell it the rate. x86 bogomips = 2 x TSC MHz when
-		# taken from the TSC.
-		tsc_khz=$(awk '/^bogomips/ { printf "%d", $3 * 500; exit }' /proc/cpuinfo)
 	fi
+	arch_qemu "$ACCEL"
 fi
 
 share=()
@@ -75,17 +71,12 @@ if [ -n "$VIRTFS" ]; then
 		-device virtio-9p-pci,fsdev=results,mount_tag=results)
 fi
 
-# never "quiet": a TCG guest was seen to hang with it. reboot=t: a triple fault, which
-# -no-reboot turns into QEMU exiting (the microvm has no other reset QEMU notices)
-# tsc=reliable: without an HPET or PM timer to watch it, the TSC is otherwise not trusted and
-# the clocksource falls back to jiffies (4 ms resolution: fio percentiles of 0 or 4014 us).
-cmdline="console=ttyS0 panic=-1 reboot=t loglevel=4"
-[ -z "$tsc_khz" ] || cmdline="$cmdline tsc_early_khz=$tsc_khz tsc=reliable"
-cmdline="$cmdline $APPEND"
+# machine, CPU and the kernel command line's start: scripts/arch.sh
+cmdline="$ARCH_CMDLINE $APPEND"
 echo "qemu-run: $KVER, $how, $SMP vCPU, ${MEM} MiB, timeout ${TIMEOUT}s" >&2
 rc=0
 timeout -k 10 "$TIMEOUT" "$QEMU" \
-	-M microvm,pcie=on,acpi=on,rtc=on "${accel[@]}" -smp "$SMP" -m "$MEM" \
+	"${ARCH_MACHINE[@]}" "${accel[@]}" "${ARCH_CPU[@]}" -smp "$SMP" -m "$MEM" \
 	-nodefaults -no-user-config -display none -serial stdio -monitor none -no-reboot \
 	-global virtio-mmio.force-legacy=false \
 	-kernel "$KERNEL" -initrd "$INITRD" -append "$cmdline" \
