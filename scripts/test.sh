@@ -126,6 +126,8 @@ step shellcheck shellcheck -x -S warning scripts/*.sh guest/*.sh guest/init gues
 # accel.sh's probe logic is the host arch's (a foreign-arch guest never probes KVM)
 ARCH=$HOST_ARCH tests/host/test_accel.sh >build/accel.tap 2>"$LOG/accel.log"
 tap accel build/accel.tap $?
+ARCH=$HOST_ARCH tests/host/test_qemu_run.sh >build/qemu-run.tap 2>"$LOG/qemu-run.log"
+tap qemu-run build/qemu-run.tap $?
 
 # ---- guest -----------------------------------------------------------------------------------
 if [ $kmod_ok = 1 ]; then
