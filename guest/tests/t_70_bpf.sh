@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # bpf: msglat sees the virtio-msg messages of real I/O (per type and per queue), and kicklat
 # counts notifications and completions on virtio-msg and on virtio-pci / virtio-mmio alike
-[ -x /bpf/msglat ] && [ -x /bpf/kicklat ] || skip "bpf tools not in the image (make bpf)"
+BPF=${BPF_DIR:-/bpf} # NATIVE=1: the checkout's bpf/
+[ -x "$BPF/msglat" ] && [ -x "$BPF/kicklat" ] || skip "bpf tools not in the image (make bpf)"
 load_default
 dev=$(msg_blk)
 [ -e "/sys/block/${dev#/dev/}/device" ] || fail "no device link for $dev"
@@ -9,9 +10,9 @@ vdev=$(basename "$(readlink -f "/sys/block/${dev#/dev/}/device")")
 ios() { fio --name=r --filename="$1" --ioengine=psync --direct=1 --rw=randread --bs=4k \
 	--size=16m --number_ios="$2" --output-format=json | sed -n 's/.*"total_ios" : \([0-9]*\).*/\1/p' | head -n 1; }
 
-/bpf/msglat -j 6 >/tmp/msglat.json 2>/tmp/msglat.err &
+"$BPF"/msglat -j 6 >/tmp/msglat.json 2>/tmp/msglat.err &
 m=$!
-/bpf/kicklat -j -d "$vdev" 6 >/tmp/kicklat.json 2>/tmp/kicklat.err &
+"$BPF"/kicklat -j -d "$vdev" 6 >/tmp/kicklat.json 2>/tmp/kicklat.err &
 k=$!
 sleep 2
 n=$(ios "$dev" 500)
@@ -36,7 +37,7 @@ info "kicklat: $kt notifications on $vdev"
 for b in /sys/block/vd*; do
 	case "$(readlink -f "$b/device")" in */virtio-msg-loop/*) continue ;; esac
 	v=$(basename "$(readlink -f "$b/device")")
-	/bpf/kicklat -j -d "$v" 5 >/tmp/k2.json 2>/tmp/k2.err &
+	"$BPF"/kicklat -j -d "$v" 5 >/tmp/k2.json 2>/tmp/k2.err &
 	k=$!
 	sleep 2
 	ios "/dev/${b##*/}" 200 >/dev/null
