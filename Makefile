@@ -7,8 +7,9 @@
 
 all: modules
 
+# NATIVE=1 (a board, root): the guest tests on the running kernel (scripts/test-native.sh)
 test:
-	scripts/test.sh
+	if [ "$(NATIVE)" = 1 ]; then scripts/test-native.sh; else scripts/test.sh; fi
 
 # the QEMU guest's prerequisites: Debian packages, modules for Debian's headers, bpf tools
 setup:
