@@ -40,10 +40,14 @@ check:
 bpf:
 	$(MAKE) -C bpf
 
+# a Debian 12 board image (mmdebstrap) booted in QEMU runs make test / bench NATIVE=1
+board:
+	scripts/board.sh
+
 clean:
 	-$(KDIR_SH) && $(MAKE) -C kmod KDIR="$$KDIR" clean
 	-$(MAKE) -C bpf clean
 	-$(MAKE) -C bench clean
 	rm -rf build
 
-.PHONY: all test setup bench gate tune modules check bpf clean
+.PHONY: all test setup bench gate tune modules check bpf clean board
