@@ -26,14 +26,20 @@ else
 	}
 fi
 
-# report_summary SUMMARY: one test case per figure of a summary.json (null: fail, no measurement)
+# report_summary SUMMARY: one test case per figure of a summary.json (null: fail, no measurement).
+# perl's core JSON::PP reads it: perl comes with build-essential, no jq needed on the device.
 report_summary() {
-	jq -r '.records[] | . as $r
-		| ({lat_us: "us", iops: "iops", gbps: "gbps"}[$r.metric] // "none") as $u
-		| [["", $r.median, $u], ["__cost_vs_floor", $r.cost_vs_floor, "x"],
-		   ["__messages_per_io", $r.messages_per_io, "msgs"]][]
-		| select(.[0] == "" or .[1] != null)
-		| "\($r.scenario)__\($r.transport)\(.[0]) \(.[1] // "null") \(.[2])"' "$1" |
+	perl -MJSON::PP -e '
+		local $/; open(my $f, "<", $ARGV[0]) or die "$ARGV[0]: $!\n";
+		my $s = JSON::PP->new->decode(<$f>);
+		my %u = (lat_us => "us", iops => "iops", gbps => "gbps");
+		for my $r (@{$s->{records}}) {
+			my $n = "$r->{scenario}__$r->{transport}";
+			print "$n ", $r->{median} // "null", " ", $u{$r->{metric} // ""} // "none", "\n";
+			for my $k (["cost_vs_floor", "x"], ["messages_per_io", "msgs"]) {
+				print "${n}__$k->[0] $r->{$k->[0]} $k->[1]\n" if defined $r->{$k->[0]};
+			}
+		}' "$1" |
 		while read -r name value units; do
 			if [ "$value" = null ]; then
 				tc "$name" --result fail
