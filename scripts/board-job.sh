@@ -12,11 +12,12 @@ now() { date +%s; }
 say() { echo "BOARD $*"; }
 T0=$(now)
 TIMES=$SH/times.env
-: >"$TIMES"
+# seconds from the kernel's start to here: the boot (systemd up to this unit)
+echo "BOARD_BOOT_SECONDS=$(cut -d. -f1 /proc/uptime)" >"$TIMES"
 
 cd /root || exit 1
 rm -rf vmsg-lab
-git clone -q "$SH/repo.bundle" vmsg-lab || {
+git -c advice.detachedHead=false clone -q "$SH/repo.bundle" vmsg-lab || {
 	say "git clone of the bundle failed"
 	exit 1
 }

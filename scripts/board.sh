@@ -76,6 +76,7 @@ image() {
 			"$SUITE" "$CACHE/rootfs" $MIRROR >"$CACHE/mmdebstrap.log" 2>&1 ||
 			die "mmdebstrap failed: see $CACHE/mmdebstrap.log"
 		echo "$want_fs" >"$CACHE/rootfs.stamp"
+		echo "$((SECONDS - t0))" >"$CACHE/mmdebstrap-seconds"
 		log "mmdebstrap took $((SECONDS - t0)) s"
 	fi
 	customize "$CACHE/rootfs"
@@ -191,6 +192,8 @@ EOF
 		echo "BOARD_QEMU_SECONDS=$boot_s"
 		echo "BOARD_ACCEL=$accel"
 		echo "BOARD_KVER=$(cat "$CACHE/kver")"
+		[ -r "$CACHE/mmdebstrap-seconds" ] &&
+			echo "BOARD_IMAGE_MMDEBSTRAP_SECONDS=$(cat "$CACHE/mmdebstrap-seconds")"
 		[ -r "$CACHE/build-seconds" ] && echo "BOARD_IMAGE_BUILD_SECONDS=$(cat "$CACHE/build-seconds")"
 	} >>"$out/times.env"
 	[ "${KEEP_SHARE:-0}" = 1 ] || rm -f "$SHARE/repo.bundle"
@@ -200,6 +203,7 @@ EOF
 relay() { # BOARD / BENCH / TAP lines to the terminal, the rest stays in the console log
 	while IFS= read -r line; do
 		line=${line%$'\r'}
+		line=${line#*board-job\[*\]: } # journal+console prefix
 		case "$line" in
 		BOARD* | BENCH\ * | ok\ * | not\ ok\ * | 1..* | *passed,*failed) log "$line" ;;
 		esac
