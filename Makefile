@@ -44,10 +44,14 @@ bpf:
 board:
 	scripts/board.sh
 
+# lava/jobs/qemu-x86_64.yaml run for real by Debian's lava-run on the board image, then checked
+lava:
+	lava/run-local.sh
+
 clean:
 	-$(KDIR_SH) && $(MAKE) -C kmod KDIR="$$KDIR" clean
 	-$(MAKE) -C bpf clean
 	-$(MAKE) -C bench clean
 	rm -rf build
 
-.PHONY: all test setup bench gate tune modules check bpf clean board
+.PHONY: all test setup bench gate tune modules check bpf clean board lava
