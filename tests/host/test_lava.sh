@@ -10,16 +10,8 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 T=$(mktemp -d)
 trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
-n=0 failed=0 out=""
-ok() { # cond-status description
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		out+="ok $n - $2"$'\n'
-	else
-		out+="not ok $n - $2"$'\n'
-		failed=$((failed + 1))
-	fi
-}
+# shellcheck source=tests/host/tap.sh
+. "$ROOT/tests/host/tap.sh"
 GATE=$ROOT/build/bench/vmsg-gate
 make -s -C "$ROOT/bench" "$GATE" >/dev/null 2>&1 || make -s -C "$ROOT/bench" all >/dev/null
 
@@ -96,9 +88,7 @@ ok $? "lava2summary: the server's results export, all passed"
 [ $? = 1 ] && grep -q 'gate: FAIL' "$T/check2.out"
 ok $? "vmsg-gate check: the regressed LAVA figures fail the gate"
 
-echo "1..$n"
-printf '%s' "$out"
-[ "$failed" = 0 ] || {
+tap_end || {
 	for f in "$T"/*.err "$T"/*.out; do sed "s|^|# ${f##*/}: |" "$f"; done
 	exit 1
 }
