@@ -14,7 +14,8 @@
 #      make-bench passed, every headline figure has a measurement; scripts/lava2summary
 #      makes summary.json and vmsg-gate can read it.
 # Output: results/lava-<time>/ (job.yaml, device.yaml, output.yaml, summary.json, check.txt).
-# Needs root (lava-run, guestfs), lava-dispatcher, python3-jinja2. TIMEOUT= (default 10800 s).
+# Needs root (lava-run, guestfs), lava-dispatcher, python3-jinja2. TIMEOUT= (default 10800 s),
+# TESTS=a,b (a subset of the guest tests).
 # guestfs (the test overlay disk) boots a supermin appliance: without a kernel in /boot (a
 # container) it uses the board image's kernel and modules (SUPERMIN_KERNEL / SUPERMIN_MODULES),
 # under TCG (LIBGUESTFS_BACKEND_SETTINGS=force_tcg) unless ACCEL=kvm.
@@ -66,6 +67,10 @@ PY
 
 sed -e "s|@IMAGES@|file://$CACHE|g" -e "s|@REPO@|$ROOT|g" \
 	-e "s|@REVISION@|$(git rev-parse HEAD)|g" "lava/jobs/$DEVICE.yaml" >"$OUT/job.yaml"
+# TESTS=a,b: a subset of the guest tests (a parameter of the definition)
+if [ -n "${TESTS:-}" ]; then
+	sed -i "s/^        LIST: smoke.list\$/&\n        TESTS: \"$TESTS\"/" "$OUT/job.yaml"
+fi
 if [ -n "$(git status --porcelain --untracked-files=no)" ]; then
 	say "note: the job tests HEAD $(git rev-parse --short HEAD), not the uncommitted changes"
 fi

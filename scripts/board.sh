@@ -142,6 +142,8 @@ FailureAction=poweroff-force
 WantedBy=multi-user.target
 EOF
 	ln -sf ../board-job.service "$r/etc/systemd/system/multi-user.target.wants/board-job.service"
+	# the console login LAVA waits for (an older image masked it)
+	rm -f "$r/etc/systemd/system/serial-getty@ttyS0.service"
 }
 
 # ---- a run -----------------------------------------------------------------------------------
