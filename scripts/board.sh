@@ -170,7 +170,7 @@ EOF
 	[ "$accel" = kvm ] && cpu=host
 	local console=$SHARE/console.log
 	log "booting the board ($accel, q35, $SMP vCPUs, $MEM; timeout ${TIMEOUT}s; console $console)"
-	local t0=$SECONDS rc=0
+	local t0=$SECONDS rc=0 qpid rpid done_at=""
 	timeout --foreground -k 10 "$TIMEOUT" qemu-system-x86_64 -M q35 -accel "$accel" -cpu "$cpu" \
 		-smp "$SMP" -m "$MEM" -nographic -no-reboot -nodefaults -serial stdio \
 		-kernel "$CACHE/vmlinuz" -initrd "$CACHE/initrd.img" \
@@ -178,7 +178,27 @@ EOF
 		-drive "file=$CACHE/board.ext4,format=raw,if=none,id=root,snapshot=on" \
 		-device virtio-blk-pci,drive=root \
 		-virtfs "local,path=$SHARE,mount_tag=board,security_model=none,id=board" \
-		-nic none </dev/null 2>&1 | tee "$console" | relay || rc=$?
+		-nic none </dev/null >"$console" 2>&1 &
+	qpid=$!
+	tail -n +1 -F --pid="$qpid" "$console" 2>/dev/null | relay &
+	rpid=$!
+	# The job's end is "BOARD-JOB rc=N" on the console. The first run's board finished the
+	# job and then did not power off in 3 min (quiet console, cause unknown): results are on
+	# the share by then, so after POWEROFF_WAIT seconds QEMU is stopped.
+	while kill -0 "$qpid" 2>/dev/null; do
+		if [ -z "$done_at" ] && grep -aq 'BOARD-JOB rc=' "$console"; then
+			done_at=$SECONDS
+		fi
+		if [ -n "$done_at" ] && [ $((SECONDS - done_at)) -gt "${POWEROFF_WAIT:-90}" ]; then
+			log "the board did not power off ${POWEROFF_WAIT:-90}s after its job: stopping QEMU"
+			echo "BOARD_POWEROFF=stopped" >>"$SHARE/times.env"
+			kill "$qpid"
+			break
+		fi
+		sleep 2
+	done
+	wait "$qpid" || rc=$?
+	wait "$rpid" || true
 	local boot_s=$((SECONDS - t0))
 	[ "$rc" = 124 ] && log "the board timed out after ${TIMEOUT}s"
 	local out=results/board-$stamp
@@ -236,7 +256,7 @@ report() {
 		echo "   bench: no summary.json came back"
 		fail=$((fail + 1))
 	fi
-	grep -q '^BOARD-JOB rc=0' "$SHARE/console.log" || fail=$((fail + 1))
+	grep -aq 'BOARD-JOB rc=0' "$SHARE/console.log" || fail=$((fail + 1))
 	[ "$fail" = 0 ]
 }
 
