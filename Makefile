@@ -7,8 +7,9 @@
 
 all: modules
 
+# NATIVE=1 (a board, root): the guest tests on the running kernel (scripts/test-native.sh)
 test:
-	scripts/test.sh
+	if [ "$(NATIVE)" = 1 ]; then scripts/test-native.sh; else scripts/test.sh; fi
 
 # the QEMU guest's prerequisites: Debian packages, modules for Debian's headers, bpf tools
 setup:
@@ -39,10 +40,18 @@ check:
 bpf:
 	$(MAKE) -C bpf
 
+# a Debian 12 board image (mmdebstrap) booted in QEMU runs make test / bench NATIVE=1
+board:
+	scripts/board.sh
+
+# lava/jobs/qemu-x86_64.yaml run for real by Debian's lava-run on the board image, then checked
+lava:
+	lava/run-local.sh
+
 clean:
 	-$(KDIR_SH) && $(MAKE) -C kmod KDIR="$$KDIR" clean
 	-$(MAKE) -C bpf clean
 	-$(MAKE) -C bench clean
 	rm -rf build
 
-.PHONY: all test setup bench gate tune modules check bpf clean
+.PHONY: all test setup bench gate tune modules check bpf clean board lava

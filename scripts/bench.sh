@@ -112,6 +112,9 @@ if [ "$NATIVE" = 1 ]; then
 	if [ -d kmod ] && [ -r "/lib/modules/$(uname -r)/build/Makefile" ]; then
 		make -s -C kmod || die "building kmod/ against $(uname -r) failed"
 	fi
+	# a fresh checkout has no bpf tools (make setup is not run here): without them there are
+	# no tracer figures (messages, notifications per I/O)
+	make -s -C bpf >/dev/null 2>&1 || log "building bpf/ failed: no tracer figures"
 	OUT=$OUT SCEN_DIR=$ROOT/scenarios LIST=$LIST REPS=$REPS RUNTIME=$RUNTIME ONLY=$ONLY \
 		MODE=$MODE LOOP_PARAMS=${LOOP_PARAMS:-} TRACE=${TRACE:-1} PERF_STAT=${PERF_STAT:-1} \
 		KMOD_DIR=$ROOT/kmod BPF_DIR=$ROOT/bpf RR=$ROOT/build/bench/rr \

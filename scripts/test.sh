@@ -122,12 +122,14 @@ step bpf-build make -C bpf
 step clang-format clang-format --dry-run --Werror bench/*.c bench/*.h bench/tests/*.c \
 	tests/unit/*.c tests/fuzz/*.c bpf/*.c bpf/*.h
 step shellcheck shellcheck -x -S warning scripts/*.sh guest/*.sh guest/init guest/tests/*.sh \
-	tests/host/*.sh .ci/run
+	tests/host/*.sh .ci/run lava/*.sh
 # accel.sh's probe logic is the host arch's (a foreign-arch guest never probes KVM)
 ARCH=$HOST_ARCH tests/host/test_accel.sh >build/accel.tap 2>"$LOG/accel.log"
 tap accel build/accel.tap $?
 ARCH=$HOST_ARCH tests/host/test_qemu_run.sh >build/qemu-run.tap 2>"$LOG/qemu-run.log"
 tap qemu-run build/qemu-run.tap $?
+tests/host/test_lava.sh >build/lava.tap 2>"$LOG/lava.log"
+tap lava build/lava.tap $?
 
 # ---- guest -----------------------------------------------------------------------------------
 if [ $kmod_ok = 1 ]; then

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # bpf: msglat sees the virtio-msg messages of real I/O (per type and per queue), and kicklat
 # counts notifications and completions on virtio-msg and on virtio-pci / virtio-mmio alike
-[ -x /bpf/msglat ] && [ -x /bpf/kicklat ] || skip "bpf tools not in the image (make bpf)"
+BPF=${BPF_DIR:-/bpf} # NATIVE=1: the checkout's bpf/
+[ -x "$BPF/msglat" ] && [ -x "$BPF/kicklat" ] || skip "bpf tools not in the image (make bpf)"
 [ -r /sys/kernel/btf/vmlinux ] || skip "kernel without BTF (CO-RE needs /sys/kernel/btf/vmlinux)"
 load_default
 dev=$(msg_blk)
@@ -21,9 +22,9 @@ attached() { # err-file...
 }
 stop() { kill -INT "$1" && wait "$1"; }
 
-/bpf/msglat -j >/tmp/msglat.json 2>/tmp/msglat.err &
+"$BPF"/msglat -j >/tmp/msglat.json 2>/tmp/msglat.err &
 m=$!
-/bpf/kicklat -j -d "$vdev" >/tmp/kicklat.json 2>/tmp/kicklat.err &
+"$BPF"/kicklat -j -d "$vdev" >/tmp/kicklat.json 2>/tmp/kicklat.err &
 k=$!
 attached /tmp/msglat.err
 attached /tmp/kicklat.err
@@ -54,7 +55,7 @@ exact() { # probes reads -> fails unless /tmp/kicklat.json counted each read onc
 }
 exact fentry "$n"
 # the kprobe fallback counts the same
-/bpf/kicklat -K -j -d "$vdev" >/tmp/kicklat.json 2>/tmp/kicklat.err &
+"$BPF"/kicklat -K -j -d "$vdev" >/tmp/kicklat.json 2>/tmp/kicklat.err &
 k=$!
 attached /tmp/kicklat.err
 n=$(ios "$dev" 200)
@@ -64,7 +65,7 @@ exact kprobe "$n"
 for b in /sys/block/vd*; do
 	case "$(readlink -f "$b/device")" in */virtio-msg-loop/*) continue ;; esac
 	v=$(basename "$(readlink -f "$b/device")")
-	/bpf/kicklat -j -d "$v" >/tmp/k2.json 2>/tmp/k2.err &
+	"$BPF"/kicklat -j -d "$v" >/tmp/k2.json 2>/tmp/k2.err &
 	k=$!
 	attached /tmp/k2.err
 	ios "/dev/${b##*/}" 200 >/dev/null

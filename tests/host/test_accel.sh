@@ -9,16 +9,8 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-n=0 failed=0 out=""
-ok() { # cond-status description; TAP goes out at the end, plan first
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		out+="ok $n - $2"$'\n'
-	else
-		out+="not ok $n - $2"$'\n'
-		failed=$((failed + 1))
-	fi
-}
+# shellcheck source=tests/host/tap.sh
+. "$ROOT/tests/host/tap.sh"
 
 # the fake QEMU: FAKE=hang|boot|die; every boot is logged with its arguments
 cat >"$T/qemu" <<'FAKE'
@@ -97,7 +89,4 @@ KVM_DEV=/dev/null FAKE=hang "$ROOT/scripts/qemu-run.sh" --timeout 3 --initramfs 
 tail -n 1 "$FAKE_LOG" | grep -q -- '-accel tcg' && grep -q 'TCG: KVM probe boot did not' "$T/err"
 ok $? "qemu-run.sh: the probe hangs, so TCG, and it says why"
 
-echo "1..$n"
-printf '%s' "$out"
-echo "# $((n - failed)) passed, $failed failed"
-[ "$failed" = 0 ]
+tap_end

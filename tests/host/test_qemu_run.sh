@@ -8,16 +8,8 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-n=0 failed=0 out=""
-ok() { # cond-status description
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		out+="ok $n - $2"$'\n'
-	else
-		out+="not ok $n - $2"$'\n'
-		failed=$((failed + 1))
-	fi
-}
+# shellcheck source=tests/host/tap.sh
+. "$ROOT/tests/host/tap.sh"
 
 # FAKE=hang: stops after "Probing EDD"; boot: prints the marker and exits 0;
 # hang-once: hangs on the first boot of a test, boots on the second
@@ -65,7 +57,4 @@ rc=$?
 	grep -q 'booting once more' "$T/err"
 ok $? "a guest that hangs once boots on the second try (exit $rc)"
 
-echo "1..$n"
-printf '%s' "$out"
-echo "# $((n - failed)) passed, $failed failed"
-[ "$failed" = 0 ]
+tap_end
