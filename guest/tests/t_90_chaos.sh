@@ -48,8 +48,8 @@ load() {
 fio_start() {
 	fioruns=$((fioruns + 1))
 	fio --name=chaos --filename="$1" --ioengine=libaio --direct=1 --rw=randwrite --bs=4k \
-		--iodepth=8 --size=4m --verify=crc32c --do_verify=1 --verify_fatal=1 \
-		--randrepeat=0 >/tmp/chaos.fio 2>&1 &
+		--iodepth=8 --size=4m --runtime=$((end - $(cut -d. -f1 /proc/uptime) + 5)) \
+		--verify=crc32c --do_verify=1 --verify_fatal=1 --randrepeat=0 >/tmp/chaos.fio 2>&1 &
 	fiopid=$!
 }
 # fio_done: wait for it; count an I/O error or a verify failure (fio says EILSEQ, err=84)
@@ -82,7 +82,7 @@ net_chaos() {
 		timeout 20 iperf3 -c 10.79.0.2 -p 5209 -t 2 $_dir --connect-timeout 3000 \
 			>/dev/null 2>&1 || netfail=$((netfail + 1))
 		kill "$_srv" 2>/dev/null
-		wait "$_srv"
+		wait "$_srv" 2>/dev/null
 	done
 	ip netns del chaos 2>/dev/null
 }

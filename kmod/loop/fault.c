@@ -837,7 +837,7 @@ void vmsg_loop_fault_init(void)
 	pr_info("fault: seed %lu (replay with fault_seed=%lu)\n", vmsg_chaos_seed,
 		vmsg_chaos_seed);
 	/* debugfs is optional: without it only the module parameters work. */
-	vmsg_chaos_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	vmsg_chaos_dir = debugfs_create_dir("virtio-msg-loop", NULL);
 	dir = debugfs_create_dir("fault", vmsg_chaos_dir);
 	debugfs_create_file_unsafe("probability", 0600, dir, &vmsg_chaos_probability,
 				   &vmsg_chaos_probability_fops);
