@@ -4,7 +4,8 @@
 # devices are unbound/bound and the module unloaded/loaded; then the faults stop and the
 # devices must come back (a reload is allowed). Passes with no kernel warning, no verify
 # failure (I/O errors are allowed and counted) and the devices back. Run by `make chaos`
-# (scripts/chaos.sh): chaos_seconds=, chaos_seed=, chaos_prob= on the kernel command line.
+# (scripts/chaos.sh): chaos_seconds=, chaos_seed=, chaos_prob=, chaos_kinds=, chaos_where= (comma
+# lists for debugfs kinds and where, set after each load) on the kernel command line.
 cmdarg() { sed -n "s/.*\<$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
 secs=$(cmdarg chaos_seconds)
 [ -n "$secs" ] || skip "run by make chaos (chaos_seconds= on the kernel command line)"
@@ -12,6 +13,8 @@ seed=$(cmdarg chaos_seed)
 seed=${seed:-1}
 prob=$(cmdarg chaos_prob)
 prob=${prob:-2}
+ckinds=$(cmdarg chaos_kinds | tr , ' ')
+cwhere=$(cmdarg chaos_where | tr , ' ')
 DBG=/sys/kernel/debug/virtio-msg-loop/fault
 BAD='blocked for more than|WARNING:|BUG:|Oops|Unknown symbol|unknown symbol|Call Trace|general protection|KASAN|UBSAN|soft lockup|hung task|RCU stall|list_del corruption|refcount_t:'
 # a stuck task is reported within the run
@@ -43,6 +46,8 @@ load() {
 	loads=$((loads + 1))
 	insmod "$KMOD/virtio_msg_loop.ko" blk_mb=16 net_pairs=1 fault_probability="$1" \
 		fault_seed=$((seed * 1000 + loads)) || loadfail=$((loadfail + 1))
+	[ -z "$ckinds" ] || echo "$ckinds" >$DBG/kinds || fail "kinds: $ckinds"
+	[ -z "$cwhere" ] || echo "$cwhere" >$DBG/where || fail "where: $cwhere"
 }
 # fio_start DEV: randwrite + crc32c verify of 4 MiB, in the background ($fiopid)
 fio_start() {
@@ -79,7 +84,7 @@ net_chaos() {
 		_srv=$!
 		sleep 1
 		# shellcheck disable=SC2086 # no word or one
-		timeout 20 iperf3 -c 10.79.0.2 -p 5209 -t 2 $_dir --connect-timeout 3000 \
+		timeout 20 iperf3 -c 10.79.0.2 -p 5209 -t 1 $_dir --connect-timeout 3000 \
 			>/dev/null 2>&1 || netfail=$((netfail + 1))
 		kill "$_srv" 2>/dev/null
 		wait "$_srv" 2>/dev/null
@@ -120,6 +125,8 @@ while [ "$(cut -d. -f1 /proc/uptime)" -lt $end ]; do
 	[ -z "$blk" ] || fio_start "$blk"
 	net_chaos
 	[ -z "$blk" ] || fio_done
+	# past the deadline: the faults stop now, not after another rebind
+	[ "$(cut -d. -f1 /proc/uptime)" -lt $end ] || break
 	dmesg -c >>/tmp/chaos.dmesg
 	rebind
 	[ $((rounds % 3)) = 0 ] && load "$prob"
