@@ -44,10 +44,17 @@ load() {
 	fi
 	is_loaded virtio_msg || insmod "$KMOD/virtio_msg.ko" || fail "insmod virtio_msg.ko"
 	loads=$((loads + 1))
-	insmod "$KMOD/virtio_msg_loop.ko" blk_mb=16 net_pairs=1 fault_probability="$1" \
-		fault_seed=$((seed * 1000 + loads)) || loadfail=$((loadfail + 1))
+	# narrowed faults start after the load, the others already during it
+	_p=$1
+	[ -z "$ckinds$cwhere" ] || _p=0
+	if ! insmod "$KMOD/virtio_msg_loop.ko" blk_mb=16 net_pairs=1 fault_probability="$_p" \
+		fault_seed=$((seed * 1000 + loads)); then
+		loadfail=$((loadfail + 1))
+		return
+	fi
 	[ -z "$ckinds" ] || echo "$ckinds" >$DBG/kinds || fail "kinds: $ckinds"
 	[ -z "$cwhere" ] || echo "$cwhere" >$DBG/where || fail "where: $cwhere"
+	echo "$1" >$DBG/probability
 }
 # fio_start DEV: randwrite + crc32c verify of 4 MiB, in the background ($fiopid)
 fio_start() {
@@ -112,7 +119,7 @@ unload_msg
 load "$prob"
 end=$(($(cut -d. -f1 /proc/uptime) + secs))
 (
-	sleep $((secs + 120))
+	sleep $((secs + 60))
 	say "overdue: blocked tasks"
 	echo w >/proc/sysrq-trigger
 	dmesg | grep -E "$BAD|task:|blocked|virtio|vmsg|^ *[a-z_]+\+0x" | tail -n 80 >/dev/console
