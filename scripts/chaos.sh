@@ -9,12 +9,13 @@
 # Environment: CHAOS_MINUTES=10, CHAOS_SEED= (default: the time; a failing seed replays the
 # decisions, up to thread interleaving), CHAOS_PROB=2 (percent of messages), CHAOS_KINDS= and
 # CHAOS_WHERE= (comma lists: drop,delay,dup,corrupt,reorder,late and req,resp,avail,used,config,bus;
-# default all, applied after each load), TIMEOUT= (guest limit, default the run plus 240 s).
+# default all, applied after each load), TIMEOUT= (guest limit, default the run plus 240 s),
+# CHAOS_LOG= (output directory, default build/chaos).
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
-LOG=$ROOT/build/chaos
+LOG=${CHAOS_LOG:-$ROOT/build/chaos}
 mkdir -p "$LOG"
 MIN=${CHAOS_MINUTES:-10}
 SEED=${CHAOS_SEED:-$(date +%s)}
@@ -30,7 +31,7 @@ die() { echo "chaos: $*: FAIL"; exit 1; }
 
 eval "$(scripts/kernel.sh)" || die "no guest kernel (scripts/kernel.sh)"
 make -s -C kmod KDIR="$KDIR" >"$LOG/build.log" 2>&1 || die "modules did not build ($LOG/build.log)"
-initrd=$ROOT/build/initramfs-chaos.cpio
+initrd=$LOG/initramfs.cpio
 scripts/initramfs.sh --output "$initrd" >"$LOG/initramfs.log" 2>&1 ||
 	die "initramfs ($LOG/initramfs.log)"
 echo "chaos: seed $SEED, $PROB % of messages${KINDS:+ ($KINDS)}${WHERE:+ on $WHERE}, $SECS s (console: $LOG/guest.log)"
