@@ -2,8 +2,8 @@
 # virtio-msg-lab. The two commands:
 #   make test    set up, run every test (host, QEMU guest, bench smoke): "N passed, N failed"
 #   make bench   set up, run the default comparison, write results/<run-id>/ and report.md
-# Also: make gate (latency regression gate), make tune (each hot-path knob against the
-# untuned baseline), make check (checkpatch + sparse), make modules, make bpf, make clean. Variables go through: ICOUNT=3, REPS=, RUNTIME=, ONLY=, TESTS=, ...
+# Also: make gate (latency regression gate), make chaos (faults on every bus message),
+# make tune (each hot-path knob against the untuned baseline), make check (checkpatch + sparse), make modules, make bpf, make clean. Variables go through: ICOUNT=3, REPS=, RUNTIME=, ONLY=, TESTS=, ...
 
 all: modules
 
@@ -23,6 +23,10 @@ bench:
 
 gate: setup
 	scripts/gate.sh
+
+# faults on every loop-bus message while I/O, rebinds and reloads run (CHAOS_MINUTES=10)
+chaos:
+	scripts/chaos.sh
 
 tune: setup
 	scripts/tune.sh
@@ -54,4 +58,4 @@ clean:
 	-$(MAKE) -C bench clean
 	rm -rf build
 
-.PHONY: all test setup bench gate tune modules check bpf clean board lava
+.PHONY: all test setup bench gate tune chaos modules check bpf clean board lava

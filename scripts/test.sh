@@ -8,11 +8,13 @@
 #   guest: guest/tests/t_*.sh in a QEMU microvm (Debian's kernel, our modules), run by
 #          guest/run.sh, kernel log scanned after each, results as TAP on the serial console
 # Every TAP stream (guest, cmocka unit tests) goes through tap(); other checks are one test each.
+#   chaos: a 1-minute `make chaos` (faults on every bus message during I/O)
 #   bench: a seconds-long `make bench` smoke (one scenario per transport)
 #   gate:  `make gate` with a bus cost injected must fail (the gate's self-test)
 # Environment: TESTS=a,b (guest tests to run), FUZZ_SECONDS=20, SKIP_SMOKE=1, SKIP_GATE=1,
-# TIMEOUT=900 (x SLOW, scripts/arch.sh), ARCH=x86|arm64 (the guest's, default the host's: scripts/arch.sh; the modules,
-# bpf tools and rr are then built for it, the host tools and unit tests stay native).
+# SKIP_CHAOS=1, TIMEOUT=900 (x SLOW, scripts/arch.sh), ARCH=x86|arm64 (the guest's, default the
+# host's: scripts/arch.sh; the modules, bpf tools and rr are then built for it, the host tools
+# and unit tests stay native).
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -152,6 +154,12 @@ $(tail -n 5 "$LOG/guest.log" | tr -d '\r' | tr '\n' ' ')"
 	fi
 else
 	result guest FAIL "modules did not build"
+fi
+
+# ---- chaos ------------------------------------------------------------------------------------
+# one minute of faults on every loop-bus message (scripts/chaos.sh, make chaos runs 10)
+if [ $kmod_ok = 1 ] && [ "${SKIP_CHAOS:-0}" != 1 ]; then
+	step chaos env CHAOS_MINUTES=1 scripts/chaos.sh
 fi
 
 # ---- bench smoke -----------------------------------------------------------------------------

@@ -38,8 +38,9 @@
  * hotplug.c.
  *
  * Knobs (module parameters, see MODULE_PARM_DESC): delay_ns, timeout_ms,
- * thread_nice here; batch, event_idx, zerocopy, fault, fault_count in
- * device.c; counters in /sys/devices/virtio-msg-loop/stats.
+ * thread_nice here; batch, event_idx, zerocopy in device.c; fault,
+ * fault_count, fault_probability, fault_seed and the debugfs files in
+ * fault.c; counters in /sys/devices/virtio-msg-loop/stats.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -219,7 +220,7 @@ static int vmsg_loop_send(struct virtio_msg_device *vmdev, struct vmsg *msg)
 	vmsg_loop_count(ld, VMSG_STAT_TO_DEV);
 	vmsg_loop_count(ld, VMSG_STAT_AVAIL);
 	vmsg_loop_bus_cost();
-	vmsg_loop_kick(ld, index);
+	vmsg_loop_fault_avail(ld, index);
 	return 0;
 }
 
@@ -569,9 +570,12 @@ static int __init vmsg_loop_init(void)
 	int ret;
 
 	vmsg_loop_ram_init();
+	vmsg_loop_fault_init();
 	vmsg_loop_wq = alloc_workqueue("vmsg_loop", 0, 0);
-	if (!vmsg_loop_wq)
-		return -ENOMEM;
+	if (!vmsg_loop_wq) {
+		ret = -ENOMEM;
+		goto err_fault;
+	}
 	vmsg_loop_root = root_device_register("virtio-msg-loop");
 	if (IS_ERR(vmsg_loop_root)) {
 		ret = PTR_ERR(vmsg_loop_root);
@@ -602,6 +606,8 @@ err_root:
 	root_device_unregister(vmsg_loop_root);
 err_wq:
 	destroy_workqueue(vmsg_loop_wq);
+err_fault:
+	vmsg_loop_fault_exit();
 	return ret;
 }
 
@@ -615,6 +621,7 @@ static void __exit vmsg_loop_exit(void)
 	root_device_unregister(vmsg_loop_root);
 	/* Every release work has run; wait until the last one returned. */
 	destroy_workqueue(vmsg_loop_wq);
+	vmsg_loop_fault_exit();
 }
 
 module_init(vmsg_loop_init);

@@ -212,6 +212,8 @@ static int vmsg_loop_bus_xfer(struct vmsg *req, struct vmsg *resp)
 	req->hdr.token = cpu_to_le16(++vmsg_loop_bus_token);
 	vmsg_loop_bus_cost();
 	ret = vmsg_loop_bus_answer(req, resp);
+	if (!ret)
+		ret = vmsg_loop_fault_bus(req, resp);
 	if (ret)
 		return ret;
 	vmsg_loop_bus_cost();

@@ -5,12 +5,12 @@
  * What a remote processor would run, one kthread per device: it takes the
  * transport's request from the device's request slot (bus.c hands it over)
  * and answers it (device info, features, config, status, virtqueues), with
- * fault injection on the answer; it handles the queues the driver kicked
+ * fault injection (fault.c) where messages pass; it handles the queues the driver kicked
  * with EVENT_AVAIL (at most VMSG_LOOP_BUDGET chains per queue per pass,
  * then the next queue or request: fairness is explicit) through the
  * model's handle_vq, and delivers EVENT_USED to the transport.
  *
- * Knobs read here: batch, event_idx, zerocopy (ring.c), fault, fault_count.
+ * Knobs read here: batch, event_idx, zerocopy (ring.c).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -19,7 +19,6 @@
 #include <linux/delay.h>
 #include <linux/device.h>
 #include <linux/kernel.h>
-#include <linux/ioport.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -34,104 +33,17 @@
 /* Feature bits we answer for: the 6.1 core keeps 64. */
 #define VMSG_LOOP_FEATURE_BLOCKS 2
 
-enum vmsg_loop_fault {
-	VMSG_FAULT_NONE,
-	VMSG_FAULT_DROP,
-	VMSG_FAULT_BADSIZE,
-	VMSG_FAULT_BADID,
-	VMSG_FAULT_BADTOKEN,
-	VMSG_FAULT_BADINDEX,
-	VMSG_FAULT_LATE,
-	VMSG_FAULT_SHORT,
-	/* Faults from here on are not done to a response. */
-	VMSG_FAULT_NORESET,
-	VMSG_FAULT_BADADDR,
-	VMSG_FAULT_DROPUSED,
-	VMSG_FAULT_GENCHANGE,
-	VMSG_FAULT_PLATFORM,
-	VMSG_FAULT_REFUSEVQ,
-};
-
-static const char * const vmsg_loop_fault_names[] = {
-	[VMSG_FAULT_NONE] = "none",
-	[VMSG_FAULT_DROP] = "drop",
-	[VMSG_FAULT_BADSIZE] = "badsize",
-	[VMSG_FAULT_BADID] = "badid",
-	[VMSG_FAULT_BADTOKEN] = "badtoken",
-	[VMSG_FAULT_BADINDEX] = "badindex",
-	[VMSG_FAULT_LATE] = "late",
-	[VMSG_FAULT_SHORT] = "short",
-	[VMSG_FAULT_NORESET] = "noreset",
-	[VMSG_FAULT_BADADDR] = "badaddr",
-	[VMSG_FAULT_DROPUSED] = "dropused",
-	[VMSG_FAULT_GENCHANGE] = "genchange",
-	[VMSG_FAULT_PLATFORM] = "platform",
-	[VMSG_FAULT_REFUSEVQ] = "refusevq",
-};
-
 /* ---- knobs ---------------------------------------------------------- */
 
 static bool vmsg_loop_batch = true;
 static bool vmsg_loop_event_idx = true;
 static bool vmsg_loop_zerocopy = true;
-static int vmsg_loop_fault_type;
-static atomic_t vmsg_loop_fault_left = ATOMIC_INIT(0);
-
-static int vmsg_loop_set_fault(const char *val, const struct kernel_param *kp)
-{
-	int i = sysfs_match_string(vmsg_loop_fault_names, val);
-
-	if (i < 0) {
-		pr_err("fault: not one of none, drop, badsize, badid, badtoken, badindex, late, short, noreset, badaddr, dropused, genchange, platform, refusevq: %s\n",
-		       val);
-		return -EINVAL;
-	}
-	WRITE_ONCE(vmsg_loop_fault_type, i);
-	return 0;
-}
-
-static int vmsg_loop_get_fault(char *buf, const struct kernel_param *kp)
-{
-	return sysfs_emit(buf, "%s\n", vmsg_loop_fault_names[READ_ONCE(vmsg_loop_fault_type)]);
-}
-
-static const struct kernel_param_ops vmsg_loop_fault_ops = {
-	.set = vmsg_loop_set_fault,
-	.get = vmsg_loop_get_fault,
-};
-
-static int vmsg_loop_set_fault_count(const char *val, const struct kernel_param *kp)
-{
-	int v;
-
-	if (kstrtoint(val, 0, &v) || v < 0) {
-		pr_err("fault_count: not a count >= 0: %s\n", val);
-		return -EINVAL;
-	}
-	atomic_set(&vmsg_loop_fault_left, v);
-	return 0;
-}
-
-static int vmsg_loop_get_fault_count(char *buf, const struct kernel_param *kp)
-{
-	return sysfs_emit(buf, "%d\n", atomic_read(&vmsg_loop_fault_left));
-}
-
-static const struct kernel_param_ops vmsg_loop_fault_count_ops = {
-	.set = vmsg_loop_set_fault_count,
-	.get = vmsg_loop_get_fault_count,
-};
-
 module_param_named(batch, vmsg_loop_batch, bool, 0644);
 MODULE_PARM_DESC(batch, "Suppress driver notifications while draining, one EVENT_USED per queue per pass (default 1); 0: never suppress, one EVENT_USED per chain");
 module_param_named(event_idx, vmsg_loop_event_idx, bool, 0644);
 MODULE_PARM_DESC(event_idx, "Offer VIRTIO_RING_F_EVENT_IDX; read at feature negotiation (default 1)");
 module_param_named(zerocopy, vmsg_loop_zerocopy, bool, 0644);
 MODULE_PARM_DESC(zerocopy, "Use driver buffers in place (default 1); 0: bounce every byte through a per-queue page");
-module_param_cb(fault, &vmsg_loop_fault_ops, NULL, 0644);
-MODULE_PARM_DESC(fault, "Fault for the next fault_count responses: none, drop, badsize, badid, badtoken, badindex, late (answer after timeout_ms + 200 ms), short (answer one byte short); resets: noreset (SET_DEVICE_STATUS 0 ignored); chains: badaddr; or the next fault_count times: dropused (EVENT_USED lost), genchange (GET_CONFIG moves the generation), platform (GET_DEVICE_FEATURES offers ACCESS_PLATFORM), refusevq (SET_VQUEUE refused) (default none)");
-module_param_cb(fault_count, &vmsg_loop_fault_count_ops, NULL, 0644);
-MODULE_PARM_DESC(fault_count, "Responses, chains or times left to inject the fault (default 0)");
 
 bool vmsg_loop_has_feature(struct vmsg_loop_dev *ld, unsigned int bit)
 {
@@ -180,28 +92,24 @@ void vmsg_loop_knobs_read(struct vmsg_loop_knobs *knobs)
 	knobs->zerocopy = READ_ONCE(vmsg_loop_zerocopy);
 }
 
-/* Is fault @type armed with count left?  Then take one and count it. */
-static bool vmsg_loop_fault_take(struct vmsg_loop_dev *ld, int type)
-{
-	if (READ_ONCE(vmsg_loop_fault_type) != type ||
-	    atomic_dec_if_positive(&vmsg_loop_fault_left) < 0)
-		return false;
-	vmsg_loop_count(ld, VMSG_STAT_FAULTS);
-	return true;
-}
-
 /* ---- device to driver events ----------------------------------------- */
 
-/* Deliver one device-to-driver event, unless the transport released us. */
-void vmsg_loop_send_event(struct vmsg_loop_dev *ld, struct vmsg *m)
+/* Deliver @len bytes of a device-to-driver event, unless the transport released us. */
+void vmsg_loop_event_deliver(struct vmsg_loop_dev *ld, struct vmsg *m, u16 len)
 {
 	vmsg_loop_bus_cost();
 	vmsg_loop_count(ld, VMSG_STAT_TO_DRV);
 	mutex_lock(&ld->event_mutex);
 	/* After the release op nothing reaches the transport (bus.c). */
 	if (!ld->gone)
-		virtio_msg_event(&ld->vmdev, &m->hdr, vmsg_size(&m->hdr));
+		virtio_msg_event(&ld->vmdev, &m->hdr, len);
 	mutex_unlock(&ld->event_mutex);
+}
+
+/* Send one device-to-driver event, through fault injection. */
+void vmsg_loop_send_event(struct vmsg_loop_dev *ld, struct vmsg *m)
+{
+	vmsg_loop_fault_event(ld, m);
 }
 
 static void vmsg_loop_send_used(struct vmsg_loop_dev *ld, unsigned int index)
@@ -579,121 +487,12 @@ static int vmsg_loop_handle(struct vmsg_loop_dev *ld)
 	return -ENOMSG;
 }
 
-/*
- * Fault injection on a response of @len bytes; returns true when it is to
- * be dropped.  @len becomes the number of bytes delivered.
- */
-static bool vmsg_loop_fault(struct vmsg_loop_dev *ld, struct vmsg *resp, u16 *len)
-{
-	int type = READ_ONCE(vmsg_loop_fault_type);
-	u16 size = vmsg_size(&resp->hdr);
-	void *p = vmsg_payload(&resp->hdr);
-
-	if (type == VMSG_FAULT_NONE || type >= VMSG_FAULT_NORESET ||
-	    !vmsg_loop_fault_take(ld, type))
-		return false;
-	switch (type) {
-	case VMSG_FAULT_DROP:
-		return true;
-	case VMSG_FAULT_LATE:
-		/* A slow device: the answer comes after the xfer gave up. */
-		msleep(READ_ONCE(vmsg_loop_timeout_ms) + 200);
-		break;
-	case VMSG_FAULT_SHORT:
-		/* msg_size unchanged: the rest of the receive buffer is stale. */
-		*len = size - 1;
-		break;
-	case VMSG_FAULT_BADSIZE:
-		resp->hdr.msg_size = cpu_to_le16(size < VMSG_MAX_SIZE ? size + 1 : size - 1);
-		break;
-	case VMSG_FAULT_BADID:
-		resp->hdr.msg_id ^= 0x01;
-		break;
-	case VMSG_FAULT_BADTOKEN:
-		resp->hdr.token = cpu_to_le16(le16_to_cpu(resp->hdr.token) ^ 0x8000);
-		break;
-	case VMSG_FAULT_BADINDEX:
-		switch (resp->hdr.msg_id) {
-		case VMSG_GET_VQUEUE:
-			le32_add_cpu(&((struct vmsg_vqueue_info *)p)->index, 1);
-			break;
-		case VMSG_GET_SHM:
-			le32_add_cpu(&((struct vmsg_shm *)p)->index, 1);
-			break;
-		case VMSG_GET_CONFIG:
-			le32_add_cpu(&((struct vmsg_config *)p)->offset, 1);
-			break;
-		case VMSG_GET_DEVICE_FEATURES:
-			le32_add_cpu(&((struct vmsg_features *)p)->block_index, 1);
-			break;
-		default:
-			le16_add_cpu(&resp->hdr.dev_num, 1);
-			break;
-		}
-		break;
-	}
-	return false;
-}
-
-/* The first page of physical address space that is no RAM at all, or none. */
-static u64 vmsg_loop_not_ram(void)
-{
-	unsigned long pfn;
-
-	for (pfn = 1; pfn < (1UL << 20); pfn++)
-		if (region_intersects(PFN_PHYS(pfn), PAGE_SIZE, IORESOURCE_SYSTEM_RAM,
-				      IORES_DESC_NONE) == REGION_DISJOINT)
-			return PFN_PHYS(pfn);
-	return 1ULL << 52;
-}
-
-/**
- * vmsg_loop_fault_addr - fault=badaddr: move a driver buffer off RAM
- * @ld: the device whose queue the chain is on
- * @addr: the address of the first writable descriptor of a chain
- *
- * As if the driver had given an address that is no RAM: the first page of
- * the physical address space that is none (on x86 the legacy hole at
- * 0xa0000, which has a struct page: pfn_valid() is true).
- */
-void vmsg_loop_fault_addr(struct vmsg_loop_dev *ld, u64 *addr)
-{
-	if (!vmsg_loop_fault_take(ld, VMSG_FAULT_BADADDR))
-		return;
-	*addr = vmsg_loop_not_ram();
-	pr_info("dev %u: fault badaddr: buffer moved to 0x%llx\n", ld->vmdev.dev_num, *addr);
-}
-
-/* kthread: serve the pending request, if any. */
-static void vmsg_loop_serve(struct vmsg_loop_dev *ld)
+/* Hand @len bytes of the answer @resp to the xfer waiting for its token. */
+void vmsg_loop_resp_deliver(struct vmsg_loop_dev *ld, struct vmsg *resp, u16 len)
 {
 	struct vmsg_loop_slot *slot = &ld->slot;
-	struct vmsg *resp = &ld->dresp;
 	bool taken = false;
-	u16 len;
-	int ret;
 
-	spin_lock(&slot->lock);
-	if (slot->req_pending) {
-		memcpy(&ld->dreq, &slot->req, sizeof(ld->dreq));
-		slot->req_pending = false;
-		taken = true;
-	}
-	spin_unlock(&slot->lock);
-	if (!taken)
-		return;
-
-	ret = vmsg_loop_handle(ld);
-	if (ret) {
-		/* Draft: malformed messages are dropped; the xfer times out. */
-		dev_dbg(vmsg_loop_root, "dev %u: request 0x%02x dropped: %d\n",
-			ld->vmdev.dev_num, ld->dreq.hdr.msg_id, ret);
-		vmsg_loop_count(ld, VMSG_STAT_DROPPED);
-		return;
-	}
-	len = vmsg_size(&resp->hdr);
-	if (vmsg_loop_fault(ld, resp, &len))
-		return;
 	vmsg_loop_bus_cost();
 	vmsg_loop_count(ld, VMSG_STAT_TO_DRV);
 
@@ -703,13 +502,44 @@ static void vmsg_loop_serve(struct vmsg_loop_dev *ld)
 		memcpy(&slot->resp, resp, len);
 		slot->resp_len = len;
 		slot->resp_ready = true;
-		resp = NULL;
+		taken = true;
 	}
 	spin_unlock(&slot->lock);
-	if (resp)
-		vmsg_loop_count(ld, VMSG_STAT_DROPPED);
-	else
+	if (taken)
 		wake_up(&slot->wq);
+	else
+		vmsg_loop_count(ld, VMSG_STAT_DROPPED);
+}
+
+/* kthread: serve the pending request, if any. */
+static void vmsg_loop_serve(struct vmsg_loop_dev *ld)
+{
+	struct vmsg_loop_slot *slot = &ld->slot;
+	unsigned int n = 0;
+	int ret;
+
+	spin_lock(&slot->lock);
+	if (slot->req_pending) {
+		memcpy(&ld->dreq, &slot->req, sizeof(ld->dreq));
+		slot->req_pending = false;
+		n = 1;
+	}
+	spin_unlock(&slot->lock);
+	if (n)
+		n = vmsg_loop_fault_req(ld, &ld->dreq);
+
+	/* Served n times: 0 when fault injection lost it, 2 when it doubled it. */
+	while (n--) {
+		ret = vmsg_loop_handle(ld);
+		if (ret) {
+			/* Draft: malformed messages are dropped; the xfer times out. */
+			dev_dbg(vmsg_loop_root, "dev %u: request 0x%02x dropped: %d\n",
+				ld->vmdev.dev_num, ld->dreq.hdr.msg_id, ret);
+			vmsg_loop_count(ld, VMSG_STAT_DROPPED);
+			continue;
+		}
+		vmsg_loop_fault_resp(ld, &ld->dresp, vmsg_size(&ld->dresp.hdr));
+	}
 }
 
 /* ---- queues, device side ------------------------------------------- */

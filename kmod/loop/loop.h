@@ -36,6 +36,50 @@
 
 struct vmsg_loop_dev;
 
+/* fault=: the named faults (fault.c). */
+enum vmsg_loop_fault {
+	VMSG_FAULT_NONE,
+	VMSG_FAULT_DROP,
+	VMSG_FAULT_BADSIZE,
+	VMSG_FAULT_BADID,
+	VMSG_FAULT_BADTOKEN,
+	VMSG_FAULT_BADINDEX,
+	VMSG_FAULT_LATE,
+	VMSG_FAULT_SHORT,
+	/* Faults from here on are not done to a response. */
+	VMSG_FAULT_NORESET,
+	VMSG_FAULT_BADADDR,
+	VMSG_FAULT_DROPUSED,
+	VMSG_FAULT_GENCHANGE,
+	VMSG_FAULT_PLATFORM,
+	VMSG_FAULT_REFUSEVQ,
+};
+
+/* Chaos (fault.c): the kinds of message a fault may hit. */
+enum vmsg_chaos_where {
+	VMSG_CHAOS_REQ,		/* transport request, at the device */
+	VMSG_CHAOS_RESP,	/* its answer, at the driver */
+	VMSG_CHAOS_AVAIL,	/* EVENT_AVAIL */
+	VMSG_CHAOS_USED,	/* EVENT_USED */
+	VMSG_CHAOS_CONFIG,	/* EVENT_CONFIG */
+	VMSG_CHAOS_BUS,		/* bus messages (GET_DEVICES) */
+	VMSG_CHAOS_WHERE_NR,
+};
+
+/**
+ * struct vmsg_loop_fault_dev - per-device chaos state (the device's kthread)
+ * @stale: the previous answer, replayed ahead of a reordered one
+ * @stale_len: its length, 0: none yet
+ * @held: an event held back by reorder, sent after the next one
+ * @held_len: its length, 0: none held
+ */
+struct vmsg_loop_fault_dev {
+	struct vmsg stale;
+	u16 stale_len;
+	struct vmsg held;
+	u16 held_len;
+};
+
 /*
  * The run-time knobs that shape queue handling, read once by whoever takes
  * a queue's lock to handle it and used for that whole lock hold: a knob
@@ -247,6 +291,7 @@ struct vmsg_loop_slot {
  * @index: index of the device within its model (blk0, net1...)
  * @unplugged: removed by surprise (hotplug.c): the bus fails every request
  *	with -ENODEV, the model completes every chain with an error
+ * @fault: chaos state (fault.c)
  */
 struct vmsg_loop_dev {
 	struct virtio_msg_device vmdev;
@@ -283,6 +328,7 @@ struct vmsg_loop_dev {
 	atomic64_t stats[VMSG_STAT_NR];
 	unsigned int index;
 	bool unplugged;
+	struct vmsg_loop_fault_dev fault;
 };
 
 static inline void vmsg_loop_count(struct vmsg_loop_dev *ld, enum vmsg_loop_stat stat)
@@ -348,9 +394,21 @@ void vmsg_loop_kick_timer(struct timer_list *t);
 bool vmsg_loop_vq_usable(struct vmsg_loop_vq *vq);
 void vmsg_loop_vq_done(struct vmsg_loop_vq *vq, u16 head, u32 len);
 void vmsg_loop_vq_flush_remote(struct vmsg_loop_vq *vq);
-void vmsg_loop_fault_addr(struct vmsg_loop_dev *ld, u64 *addr);
 void vmsg_loop_needs_reset(struct vmsg_loop_dev *ld);
 void vmsg_loop_send_event(struct vmsg_loop_dev *ld, struct vmsg *m);
+void vmsg_loop_resp_deliver(struct vmsg_loop_dev *ld, struct vmsg *resp, u16 len);
+void vmsg_loop_event_deliver(struct vmsg_loop_dev *ld, struct vmsg *m, u16 len);
+
+/* Fault injection (fault.c): fault=, chaos, and the hooks where messages pass. */
+void vmsg_loop_fault_init(void);
+void vmsg_loop_fault_exit(void);
+bool vmsg_loop_fault_take(struct vmsg_loop_dev *ld, int type);
+void vmsg_loop_fault_addr(struct vmsg_loop_dev *ld, u64 *addr);
+unsigned int vmsg_loop_fault_req(struct vmsg_loop_dev *ld, struct vmsg *req);
+void vmsg_loop_fault_resp(struct vmsg_loop_dev *ld, struct vmsg *resp, u16 len);
+void vmsg_loop_fault_event(struct vmsg_loop_dev *ld, struct vmsg *m);
+void vmsg_loop_fault_avail(struct vmsg_loop_dev *ld, unsigned int index);
+int vmsg_loop_fault_bus(struct vmsg *req, struct vmsg *resp);
 
 /* Device-side split ring (ring.c). */
 void vmsg_loop_ram_init(void);
