@@ -56,6 +56,9 @@ struct virtio_msg_bus_ops {
  * @dev_num: device number on the bus (set by the bus)
  * @max_msg_size: largest message the bus carries, at most VMSG_MAX_SIZE
  *	(set by the bus)
+ * @access_platform: the bus maps the driver's memory for the device: the
+ *	parent it registers with has DMA ops and a mask, so the device may
+ *	offer VIRTIO_F_ACCESS_PLATFORM (set by the bus; refused otherwise)
  * @xfer_lock: serializes requests; protects @req, @resp and @info
  * @req: request buffer
  * @resp: response buffer
@@ -81,6 +84,7 @@ struct virtio_msg_device {
 	void *bus_priv;
 	u16 dev_num;
 	u16 max_msg_size;
+	bool access_platform;
 
 	/* Transport private from here on. */
 	struct mutex xfer_lock;

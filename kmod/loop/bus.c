@@ -462,6 +462,8 @@ static struct vmsg_loop_dev *vmsg_loop_create(const struct vmsg_loop_model *mode
 	ld->vmdev.bus_priv = ld;
 	ld->vmdev.dev_num = dev_num;
 	ld->vmdev.max_msg_size = VMSG_MAX_SIZE;
+	/* The root device maps into the window (window.c). */
+	ld->vmdev.access_platform = vmsg_loop_window_on();
 
 	ret = model->init(ld, index);
 	if (ret)
@@ -668,9 +670,14 @@ static int __init vmsg_loop_init(void)
 		ret = PTR_ERR(vmsg_loop_root);
 		goto err_wq;
 	}
+	ret = vmsg_loop_window_init(vmsg_loop_root);
+	if (ret) {
+		pr_err("cannot allocate the DMA window: %d\n", ret);
+		goto err_root;
+	}
 	ret = device_create_file(vmsg_loop_root, &dev_attr_stats);
 	if (ret)
-		goto err_root;
+		goto err_window;
 	ret = vmsg_loop_create_all();
 	if (ret)
 		goto err_devices;
@@ -685,6 +692,8 @@ static int __init vmsg_loop_init(void)
 err_devices:
 	vmsg_loop_teardown();
 	device_remove_file(vmsg_loop_root, &dev_attr_stats);
+err_window:
+	vmsg_loop_window_exit(vmsg_loop_root);
 err_root:
 	root_device_unregister(vmsg_loop_root);
 err_wq:
@@ -696,6 +705,7 @@ static void __exit vmsg_loop_exit(void)
 {
 	vmsg_loop_teardown();
 	device_remove_file(vmsg_loop_root, &dev_attr_stats);
+	vmsg_loop_window_exit(vmsg_loop_root);
 	root_device_unregister(vmsg_loop_root);
 	/* Every release work has run; wait until the last one returned. */
 	destroy_workqueue(vmsg_loop_wq);

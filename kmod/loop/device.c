@@ -335,7 +335,8 @@ static u64 vmsg_loop_offer(struct vmsg_loop_dev *ld)
 
 	if (READ_ONCE(vmsg_loop_event_idx))
 		f |= BIT_ULL(VIRTIO_RING_F_EVENT_IDX);
-	if (vmsg_loop_fault_take(ld, VMSG_FAULT_PLATFORM))
+	/* With a DMA window the driver must map through it. */
+	if (vmsg_loop_window_on() || vmsg_loop_fault_take(ld, VMSG_FAULT_PLATFORM))
 		f |= BIT_ULL(VIRTIO_F_ACCESS_PLATFORM);
 	return f;
 }
@@ -680,7 +681,8 @@ void vmsg_loop_fault_addr(struct vmsg_loop_dev *ld, u64 *addr)
 {
 	if (!vmsg_loop_fault_take(ld, VMSG_FAULT_BADADDR))
 		return;
-	*addr = vmsg_loop_not_ram();
+	/* With a window: RAM, but outside it. */
+	*addr = vmsg_loop_window_on() ? vmsg_loop_window_outside() : vmsg_loop_not_ram();
 	pr_info("dev %u: fault badaddr: buffer moved to 0x%llx\n", ld->vmdev.dev_num, *addr);
 }
 

@@ -382,6 +382,13 @@ void vmsg_loop_signal_vq(struct vmsg_loop_dev *ld, struct vmsg_loop_vq *vq);
 void vmsg_loop_flush_used(struct vmsg_loop_dev *ld, struct vmsg_loop_vq *vq, bool defer);
 bool vmsg_loop_has_work(struct vmsg_loop_dev *ld);
 
+/* DMA window (window.c). */
+int vmsg_loop_window_init(struct device *dev);
+void vmsg_loop_window_exit(struct device *dev);
+bool vmsg_loop_window_on(void);
+bool vmsg_loop_window_contains(u64 pa, u64 len);
+u64 vmsg_loop_window_outside(void);
+
 /* Device models. */
 extern const struct vmsg_loop_model vmsg_blk_model;
 extern const struct vmsg_loop_model vmsg_net_model;
