@@ -34,7 +34,10 @@ struct virtio_msg_device;
  *	sleep.  The transport sends one request at a time per device.
  * @send: send the event @msg (EVENT_AVAIL) to the device; no response.
  *	Called in any context, including with interrupts disabled: it must
- *	not sleep.  Returns 0 or a negative errno.
+ *	not sleep, nor call virtio_msg_event() itself.  A device that
+ *	answers at once raises an interrupt instead (e.g. an irq_work whose
+ *	bottom half delivers the event): taken only where the driver allows
+ *	interrupts, as a real device's.  Returns 0 or a negative errno.
  * @synchronize: wait until no call of virtio_msg_event() for @vmdev is in
  *	progress.  Called after virtqueues were detached, before they are
  *	freed.

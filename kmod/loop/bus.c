@@ -262,7 +262,8 @@ static void vmsg_loop_free(struct vmsg_loop_dev *ld)
 {
 	lockdep_assert_held(&vmsg_loop_lock);
 	list_del(&ld->list);
-	/* A peer's kick may have scheduled it after our release. */
+	/* A peer's kick may have raised it after our release. */
+	irq_work_sync(&ld->irq_work);
 	tasklet_kill(&ld->tasklet);
 	if (ld->priv)
 		ld->model->destroy(ld);
@@ -285,7 +286,8 @@ static void vmsg_loop_release_work(struct work_struct *work)
 		kthread_stop(ld->task);
 	/* Only the kthread arms it: it stays off now. */
 	del_timer_sync(&ld->kick_timer);
-	/* Rescheduled only by kicks, which find no ready queue after this. */
+	/* Raised again only by kicks, which find no ready queue after this. */
+	irq_work_sync(&ld->irq_work);
 	tasklet_kill(&ld->tasklet);
 	/* The peer's kthread may still look at our RX queue: it finds none. */
 	for (i = 0; i < ld->nvqs; i++) {
@@ -457,6 +459,7 @@ static struct vmsg_loop_dev *vmsg_loop_create(const struct vmsg_loop_model *mode
 	init_waitqueue_head(&ld->slot.wq);
 	spin_lock_init(&ld->slot.lock);
 	spin_lock_init(&ld->event_lock);
+	init_irq_work(&ld->irq_work, vmsg_loop_irq_work);
 	tasklet_setup(&ld->tasklet, vmsg_loop_tasklet);
 	ld->vmdev.ops = &vmsg_loop_bus_ops;
 	ld->vmdev.bus_priv = ld;

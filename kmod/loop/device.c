@@ -280,7 +280,8 @@ void vmsg_loop_vq_done(struct vmsg_loop_vq *vq, u16 head, u32 len)
 
 /*
  * Send the EVENT_USED owed on @vq, lock not held; @defer (the driver's
- * send is still running): leave them to the tasklet.
+ * send is still running): leave them to the tasklet, raised by an
+ * interrupt the sender takes once it has interrupts on again.
  */
 void vmsg_loop_flush_used(struct vmsg_loop_dev *ld, struct vmsg_loop_vq *vq, bool defer)
 {
@@ -288,7 +289,7 @@ void vmsg_loop_flush_used(struct vmsg_loop_dev *ld, struct vmsg_loop_vq *vq, boo
 
 	if (defer) {
 		if (atomic_read(&vq->owed))
-			tasklet_schedule(&ld->tasklet);
+			vmsg_loop_interrupt(ld);
 		return;
 	}
 	for (n = atomic_xchg(&vq->owed, 0); n > 0; n--)

@@ -11,6 +11,7 @@
 
 #include <linux/atomic.h>
 #include <linux/interrupt.h>
+#include <linux/irq_work.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
@@ -241,8 +242,10 @@ struct vmsg_loop_slot {
  * @kick_timer: kicks the queues in @timer_pending (vmsg_loop_kick_later())
  * @timer_pending: per-vq bits: kick this queue when @kick_timer fires
  * @poll_off: the kthread left driver notifications off to poll (mode=poll)
+ * @irq_work: mode=inline: the notification interrupt, a self-IPI taken as
+ *	soon as the sender has interrupts on again; schedules @tasklet
  * @tasklet: mode=inline: handles kicked queues and delivers EVENT_USED in
- *	softirq context on the CPU that kicked (the notification interrupt)
+ *	softirq context, at the exit of that interrupt
  * @needs_reset: a queue broke: the kthread sets NEEDS_RESET and tells the
  *	driver (EVENT_CONFIG); set from any thread, cleared by the kthread
  * @slot: the request slot
@@ -276,6 +279,7 @@ struct vmsg_loop_dev {
 	unsigned long used_pending;
 	struct timer_list kick_timer;
 	unsigned long timer_pending;
+	struct irq_work irq_work;
 	struct tasklet_struct tasklet;
 	bool needs_reset;
 	bool poll_off;
@@ -376,6 +380,8 @@ enum vmsg_loop_mode vmsg_loop_mode_get(void);
 bool vmsg_loop_inline_defer(void);
 void vmsg_loop_wake(struct vmsg_loop_dev *ld);
 void vmsg_loop_tasklet(struct tasklet_struct *t);
+void vmsg_loop_irq_work(struct irq_work *work);
+void vmsg_loop_interrupt(struct vmsg_loop_dev *ld);
 void vmsg_loop_poll(struct vmsg_loop_dev *ld);
 void vmsg_loop_process_vq(struct vmsg_loop_dev *ld, struct vmsg_loop_vq *vq, bool from_send);
 void vmsg_loop_signal_vq(struct vmsg_loop_dev *ld, struct vmsg_loop_vq *vq);

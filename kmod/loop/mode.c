@@ -8,11 +8,18 @@
  *
  * mode=inline: the device handles an EVENT_AVAIL in the sender's context,
  * as an FF-A direct request runs the secure partition synchronously on the
- * caller's CPU, and its EVENT_USED comes from a tasklet on that CPU: the
- * FF-A notification interrupt's bottom half.  Not from send itself: send
- * runs under the driver's locks and virtio_msg_event() calls the driver's
- * callback, which may take them.  inline_defer=1 leaves the handling to the
- * tasklet as well (a doorbell interrupt served in softirq).
+ * caller's CPU, and its EVENT_USED comes from the FF-A notification
+ * interrupt: an irq_work (a self-IPI, taken as soon as the sender has
+ * interrupts on again, as a PCI device's MSI would be) whose handler
+ * schedules a tasklet that runs at the interrupt's exit and calls
+ * virtio_msg_event() (the transport takes events in softirq, never
+ * hardirq).  Not from send itself: send runs under the driver's locks and
+ * virtio_msg_event() calls the driver's callback, which may take them; an
+ * interrupt is only taken where the driver allows one.  A bare
+ * tasklet_schedule() from process context would wake ksoftirqd instead:
+ * the two context switches of mode=thread again.  inline_defer=1 leaves
+ * the handling to the tasklet as well (a doorbell interrupt served in
+ * softirq).
  *
  * mode=poll: after a pass the kthread keeps driver notifications off and
  * polls its rings for poll_us before it turns them on again and sleeps, as
@@ -87,11 +94,25 @@ bool vmsg_loop_inline_defer(void)
 	return READ_ONCE(vmsg_loop_defer);
 }
 
+/* mode=inline: raise the device's interrupt on this CPU; any context. */
+void vmsg_loop_interrupt(struct vmsg_loop_dev *ld)
+{
+	irq_work_queue(&ld->irq_work);
+}
+
+/* The interrupt: its bottom half does the work. */
+void vmsg_loop_irq_work(struct irq_work *work)
+{
+	struct vmsg_loop_dev *ld = container_of(work, struct vmsg_loop_dev, irq_work);
+
+	tasklet_schedule(&ld->tasklet);
+}
+
 /* Queue work is pending for @ld: have it handled; any context. */
 void vmsg_loop_wake(struct vmsg_loop_dev *ld)
 {
 	if (vmsg_loop_mode_get() == VMSG_MODE_INLINE)
-		tasklet_schedule(&ld->tasklet);
+		vmsg_loop_interrupt(ld);
 	else
 		wake_up(&ld->wq);
 }
