@@ -198,7 +198,10 @@ find_net() {
 	fi
 	n=2
 	for t in pci mmio msg; do
-		want "$t" || continue
+		# the msg pair also carries msg-<mode> (the plan drops what ONLY does not want)
+		if ! want "$t" && { [ "$t" != msg ] || [ -z "$(msg_modes)" ]; }; then
+			continue
+		fi
 		# NICs are picked by MAC (end A = ...1, end B = ...2), never by position, so a NIC the
 		# launcher or the board adds for itself is left alone
 		case $t in
