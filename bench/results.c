@@ -123,7 +123,8 @@ int res_figure__direction(const char *name)
 	return -EINVAL;
 }
 
-static const char *const res_transport_order[] = {"null_blk", "veth", "pci", "mmio", "msg"};
+static const char *const res_transport_order[] = {"null_blk", "veth",	    "pci",     "mmio",
+						  "msg",      "msg-inline", "msg-poll"};
 
 #define RES_NTRANSPORTS (int)(sizeof(res_transport_order) / sizeof(res_transport_order[0]))
 

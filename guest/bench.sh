@@ -14,6 +14,9 @@
 # Contenders (found, never assumed):
 #   blk: null_blk (modprobe, /dev/nullb0, the floor), virtio-blk pci / mmio (QEMU null-co, serial
 #        $SERIAL_BENCH<transport>), msg (a /dev/vdX under the loop bus)
+#   msg-inline, msg-poll: the same loop devices under another bus model: before each cell the
+#        loop module's run-time parameter mode is set to inline / poll (msg cells: the mode
+#        LOOP_PARAMS loaded, thread by default). Added when that mode is the load-time one.
 #   net: veth (the floor), two virtio-net pci / mmio NICs joined by QEMU, the msg loop pair,
 #        each pair by MAC (config.sh: MAC_PCI, MAC_MMIO, MAC_MSG + 1 / 2).
 #        NIC pair N lives in namespaces vmN-a / vmN-b with 10.99.N.1 / 10.99.N.2.
@@ -28,6 +31,7 @@
 #   BPF_DIR    where kicklat / msglat are      (optional; else looked up in PATH)
 #   RR         the rr binary                   (default: rr in PATH)
 #   ONLY       space-separated transports to run (default: all found)
+#   MSG_MODES  bus models run as extra contenders msg-<mode> (default: "inline poll"; "" none)
 #   BLK_DEVS   "name=path ..." skips blk discovery (e.g. files, for testing the script)
 #   NET_LOOPBACK=1  net "lo" over 127.0.0.1 without namespaces (testing the script)
 #   IP_BIN     iproute2's ip, if not in /usr/sbin, /sbin, /usr/bin or /bin (lib.sh)
@@ -56,6 +60,9 @@ MODE=${MODE:-unknown}
 # Like QEMU's null-co contenders: 1 GiB, reads return without touching data, writes dropped
 LOOP_PARAMS=${LOOP_PARAMS:-blk_mb=1024 blk_null=1 net_pairs=1}
 TRACE=${TRACE:-1}
+MSG_MODES=${MSG_MODES-inline poll}
+MODE_PARAM=/sys/module/virtio_msg_loop/parameters/mode
+LOAD_MODE="" # the loop module's mode as loaded (msg cells run under it)
 : "${OUT:?OUT must name the results directory}"
 RAW=$OUT/raw
 RR_PORT=5301
@@ -86,6 +93,7 @@ load_modules() {
 			insmod "$KMOD_DIR/virtio_msg_loop.ko" $LOOP_PARAMS; then
 			say "info: virtio-msg modules loaded from $KMOD_DIR ($LOOP_PARAMS)"
 			sleep 1 # let the loop bus probe its devices
+			LOAD_MODE=$(cat "$MODE_PARAM" 2>/dev/null)
 		else
 			say "skip: msg (insmod failed, see dmesg)"
 		fi
@@ -120,7 +128,28 @@ find_blk() {
 		esac
 		case " $BLK " in *" $t="*) continue ;; esac # first device of each kind
 		BLK="$BLK $t=/dev/${d##*/}"
+		[ "$t" = msg ] || continue
+		for m in $(msg_modes); do BLK="$BLK msg-$m=/dev/${d##*/}"; done
 	done
+}
+
+# msg_modes: the bus models to run besides the load-time one (mode parameter writable)
+msg_modes() {
+	[ -n "$LOAD_MODE" ] && [ -w "$MODE_PARAM" ] || return 0
+	for m in $MSG_MODES; do
+		if [ "$m" != "$LOAD_MODE" ] && want "msg-$m"; then echo "$m"; fi
+	done
+}
+
+# cell_mode TRANSPORT: the loop module's bus model for a cell of TRANSPORT
+cell_mode() {
+	[ -n "$LOAD_MODE" ] || return 0
+	case $1 in
+	msg-*) m=${1#msg-} ;;
+	*) m=$LOAD_MODE ;;
+	esac
+	[ "$(cat "$MODE_PARAM")" = "$m" ] && return 0
+	echo "$m" >"$MODE_PARAM" || say "info: cannot set mode=$m"
 }
 
 NET="" # "name:N ..." pairs set up in namespaces vmN-a / vmN-b
@@ -175,7 +204,10 @@ find_net() {
 	fi
 	n=2
 	for t in pci mmio msg; do
-		want "$t" || continue
+		# the msg pair also carries msg-<mode> (the plan drops what ONLY does not want)
+		if ! want "$t" && { [ "$t" != msg ] || [ -z "$(msg_modes)" ]; }; then
+			continue
+		fi
 		# NICs are picked by MAC (end A = ...1, end B = ...2), never by position, so a NIC the
 		# launcher or the board adds for itself is left alone
 		case $t in
@@ -187,7 +219,12 @@ find_net() {
 		# shellcheck disable=SC2086 # word-splitting the interface list is intended
 		set -- $ifs
 		if [ $# -ge 2 ]; then
-			net_pair "$t" $n "$1" "$2" || say "skip: $t net (pair setup failed)"
+			if net_pair "$t" $n "$1" "$2"; then
+				# the msg pair again under the other bus models
+				[ "$t" = msg ] && for m in $(msg_modes); do NET="$NET msg-$m:$n"; done
+			else
+				say "skip: $t net (pair setup failed)"
+			fi
 		else
 			say "skip: $t net (found $# NICs, need 2)"
 		fi
@@ -328,6 +365,7 @@ while read -r s t arg; do
 		[ $r = 0 ] && rl=traced
 		say "progress $step/$total scenario=$name transport=$t rep=$rl left=${left}s"
 		stem=$RAW/${name}__${t}__r$r
+		cell_mode "$t"
 		[ $r = 0 ] && bpf_start "$stem"
 		case "$s" in
 		blk/*) run_blk "$SCEN_DIR/$s" "$arg" "$stem" $((r > 0)) ;;
@@ -344,12 +382,15 @@ while read -r s t arg; do
 	done
 done <"$PLAN"
 rm -f "$PLAN"
+cell_mode msg # back to the load-time bus model
 
 {
 	echo "MODE=$MODE"
 	echo "LOOP_PARAMS=\"$LOOP_PARAMS\""
 	echo "TRACE=$TRACE"
 	echo "PERF_STAT=$PERF_STAT"
+	echo "MSG_MODES=\"$(msg_modes | tr '\n' ' ' | sed 's/ *$//')\""
+	echo "LOAD_MODE=$LOAD_MODE"
 	echo "KERNEL=\"$(uname -r)\""
 	echo "ARCH=$(uname -m)"
 	echo "NCPU=$(grep -c ^processor /proc/cpuinfo)"

@@ -587,11 +587,11 @@ static int vm_finalize_features(struct virtio_device *vdev)
 	}
 
 	/*
-	 * The device wants the DMA API for ring and buffer addresses, but no
-	 * bus gives its device a DMA mask yet: virtio_ring would WARN and
-	 * fail on every mapping.  Refuse it until a bus supports it.
+	 * The device wants the DMA API for ring and buffer addresses: only a
+	 * bus that gave our parent DMA ops and a mask can have it, else
+	 * virtio_ring would WARN and fail on every mapping.
 	 */
-	if (__virtio_test_bit(vdev, VIRTIO_F_ACCESS_PLATFORM)) {
+	if (__virtio_test_bit(vdev, VIRTIO_F_ACCESS_PLATFORM) && !vmdev->access_platform) {
 		dev_err(&vdev->dev,
 			"device offers VIRTIO_F_ACCESS_PLATFORM, which bus %s does not support\n",
 			dev_name(vm_dev(vmdev)));

@@ -38,7 +38,10 @@ struct virtio_msg_device;
  *	errno for a bus failure.  May sleep.  The transport sends one request at a time per device.
  * @send: send the event @msg (EVENT_AVAIL) to the device; no response.
  *	Called in any context, including with interrupts disabled: it must
- *	not sleep.  Returns 0 or a negative errno.
+ *	not sleep, nor call virtio_msg_event() itself.  A device that
+ *	answers at once raises an interrupt instead (e.g. an irq_work whose
+ *	bottom half delivers the event): taken only where the driver allows
+ *	interrupts, as a real device's.  Returns 0 or a negative errno.
  * @synchronize: wait until no call of virtio_msg_event() for @vmdev is in
  *	progress.  Called after virtqueues were detached, before they are
  *	freed.
@@ -62,6 +65,9 @@ struct virtio_msg_bus_ops {
  *	(set by the bus)
  * @revision: protocol revision the bus advertises, VMSG_REVISION (set by
  *	the bus)
+ * @access_platform: the bus maps the driver's memory for the device: the
+ *	parent it registers with has DMA ops and a mask, so the device may
+ *	offer VIRTIO_F_ACCESS_PLATFORM (set by the bus; refused otherwise)
  * @xfer_lock: serializes requests; protects @req, @resp and @info
  * @req: request buffer
  * @resp: response buffer
@@ -88,6 +94,7 @@ struct virtio_msg_device {
 	u16 dev_num;
 	u16 max_msg_size;
 	u32 revision;
+	bool access_platform;
 
 	/* Transport private from here on. */
 	struct mutex xfer_lock;

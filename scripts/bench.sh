@@ -75,12 +75,13 @@ RUN_ID=${RUN_ID:-$(date -u +%Y%m%dT%H%M%SZ)-$ARCH_TAG$MODE$SUFFIX}
 OUT=$ROOT/results/$RUN_ID
 mkdir -p "$OUT/raw"
 
-# virtio-msg contenders are added when the modules are built
+# virtio-msg contenders are added when the modules are built: msg (the loop bus's load-time
+# mode, thread by default) and the same devices under the other bus models (guest/bench.sh)
 EXPECT=null_blk,pci,mmio,veth
 ntr=4
 if [ -r kmod/virtio_msg.ko ] && [ -r kmod/virtio_msg_loop.ko ]; then
-	EXPECT=$EXPECT,msg
-	ntr=5
+	EXPECT=$EXPECT,msg,msg-inline,msg-poll
+	ntr=7
 fi
 
 # cells x reps x (runtime + 1 s ramp + ~2 s setup), for the timeout and the user

@@ -12,6 +12,8 @@
 #                                      LOOP_PARAMS="delay_ns=5000" injecting a bus cost)
 # bench.sh builds bench/ (vmsg-gate included). Gated: the msg transport (virtio-msg loop), its median per figure over GATE_REPS (5)
 # repetitions, and its cost against the floor (null_blk, veth) measured in the same boot.
+# GATE_TRANSPORTS="msg msg-inline" gates the loop bus under mode=inline too (guest/bench.sh); the
+# baseline must then hold its figures: re-measure it with BASELINE=update first.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,7 +21,9 @@ cd "$ROOT"
 BASE=${BASELINE_FILE:-results/baseline.json}
 BOOTS=${NOISE_BOOTS:-5}
 export ICOUNT=${GATE_ICOUNT:-3} REPS=${GATE_REPS:-5} RUNTIME=${GATE_RUNTIME:-2}
-export LIST=gate.list ONLY="null_blk veth msg" SMOKE=0
+GATE_TRANSPORTS=${GATE_TRANSPORTS:-msg}
+export LIST=gate.list ONLY="null_blk veth $GATE_TRANSPORTS" SMOKE=0
+GATED=${GATE_TRANSPORTS// /,}
 log() { printf '[gate] %s\n' "$*" >&2; }
 die() {
 	log "error: $*"
@@ -46,7 +50,7 @@ if [ "${BASELINE:-}" = update ]; then
 		sums+=("results/gate-$stamp-b$i/summary.json")
 	done
 	build/bench/vmsg-gate noise "${sums[@]}" | tee "results/gate-$stamp-noise.txt"
-	build/bench/vmsg-gate update --transports msg "$BASE" "${sums[0]}" "${sums[@]}"
+	build/bench/vmsg-gate update --transports "$GATED" "$BASE" "${sums[0]}" "${sums[@]}"
 	log "wrote $BASE from ${sums[0]} (noise over $BOOTS boots: results/gate-$stamp-noise.txt)"
 	exit 0
 fi
@@ -55,7 +59,7 @@ fi
 log "gate run (icount shift=$ICOUNT, $REPS x ${RUNTIME}s${LOOP_PARAMS:+, LOOP_PARAMS=$LOOP_PARAMS})"
 run "gate-$stamp"
 rc=0
-build/bench/vmsg-gate check --transports msg "$BASE" "results/gate-$stamp/summary.json" || rc=$?
+build/bench/vmsg-gate check --transports "$GATED" "$BASE" "results/gate-$stamp/summary.json" || rc=$?
 if [ "${EXPECT:-pass}" = fail ]; then
 	[ $rc = 1 ] && { log "self-test: the gate failed as it must"; exit 0; }
 	log "self-test: the gate did NOT fail (rc $rc)"

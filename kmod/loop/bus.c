@@ -17,9 +17,11 @@
  *
  * Device context.  Each device has a kthread of its own (device.c), as a
  * remote processor would: xfer hands a request over and sleeps until the
- * response or timeout_ms.  The send op only sets a bit and wakes the
- * kthread: it runs under the driver's vq lock with interrupts off and must
- * not call back into the transport.
+ * response or timeout_ms.  The send op runs under the driver's vq lock
+ * with interrupts off and must not call back into the transport: by
+ * default (mode=thread, mode=poll) it only sets a bit and wakes the
+ * kthread; mode=inline (mode.c) handles the queue in the sender's context
+ * and delivers the EVENT_USED from a tasklet.
  *
  * Requests and late answers.  One request slot per device (ld->slot).
  * Each request gets a new token; the kthread's answer is taken only if an
@@ -38,9 +40,10 @@
  * hotplug.c.
  *
  * Knobs (module parameters, see MODULE_PARM_DESC): delay_ns, timeout_ms,
- * thread_nice here; batch, event_idx, zerocopy in device.c; fault,
- * fault_count, fault_probability, fault_seed and the debugfs files in
- * fault.c; counters in /sys/devices/virtio-msg-loop/stats.
+ * thread_nice here; mode, poll_us, inline_defer in mode.c; batch,
+ * event_idx, zerocopy in device.c; fault, fault_count, fault_probability,
+ * fault_seed and the debugfs files in fault.c; counters in
+ * /sys/devices/virtio-msg-loop/stats.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -202,7 +205,14 @@ static int vmsg_loop_xfer(struct virtio_msg_device *vmdev, struct vmsg *req, str
 	return ret;
 }
 
-/* EVENT_AVAIL: any context, interrupts possibly off; never calls back. */
+/*
+ * EVENT_AVAIL: any context, interrupts possibly off; never calls back.
+ * mode=thread and poll hand the queue to the kthread; mode=inline handles
+ * it right here, as an FF-A direct request runs the partition on the
+ * caller's CPU, and leaves the EVENT_USED to the tasklet (the notification
+ * interrupt), which runs after send returned; with inline_defer the
+ * tasklet handles the queue too.
+ */
 static int vmsg_loop_send(struct virtio_msg_device *vmdev, struct vmsg *msg)
 {
 	struct vmsg_loop_dev *ld = to_loop_dev(vmdev);
@@ -228,9 +238,9 @@ static void vmsg_loop_synchronize(struct virtio_msg_device *vmdev)
 {
 	struct vmsg_loop_dev *ld = to_loop_dev(vmdev);
 
-	/* Events are delivered under event_mutex only. */
-	mutex_lock(&ld->event_mutex);
-	mutex_unlock(&ld->event_mutex);
+	/* Events are delivered under event_lock only. */
+	spin_lock_bh(&ld->event_lock);
+	spin_unlock_bh(&ld->event_lock);
 }
 
 /* Free the queues that were allocated; none is in use any more. */
@@ -242,7 +252,6 @@ static void vmsg_loop_free_vqs(struct vmsg_loop_dev *ld)
 		if (!ld->vqs[i])
 			continue;
 		free_page((unsigned long)ld->vqs[i]->bounce);
-		mutex_destroy(&ld->vqs[i]->lock);
 		kfree(ld->vqs[i]);
 		ld->vqs[i] = NULL;
 	}
@@ -252,11 +261,13 @@ static void vmsg_loop_free(struct vmsg_loop_dev *ld)
 {
 	lockdep_assert_held(&vmsg_loop_lock);
 	list_del(&ld->list);
+	/* A peer's kick may have raised it after our release. */
+	irq_work_sync(&ld->irq_work);
+	tasklet_kill(&ld->tasklet);
 	if (ld->priv)
 		ld->model->destroy(ld);
 	vmsg_loop_free_vqs(ld);
 	kfree(ld->config);
-	mutex_destroy(&ld->event_mutex);
 	kfree(ld);
 }
 
@@ -274,13 +285,16 @@ static void vmsg_loop_release_work(struct work_struct *work)
 		kthread_stop(ld->task);
 	/* Only the kthread arms it: it stays off now. */
 	del_timer_sync(&ld->kick_timer);
+	/* Raised again only by kicks, which find no ready queue after this. */
+	irq_work_sync(&ld->irq_work);
+	tasklet_kill(&ld->tasklet);
 	/* The peer's kthread may still look at our RX queue: it finds none. */
 	for (i = 0; i < ld->nvqs; i++) {
 		if (!ld->vqs[i])
 			continue;
-		mutex_lock(&ld->vqs[i]->lock);
+		spin_lock_irq(&ld->vqs[i]->lock);
 		vmsg_loop_vq_reset(ld->vqs[i]);
-		mutex_unlock(&ld->vqs[i]->lock);
+		spin_unlock_irq(&ld->vqs[i]->lock);
 	}
 	mutex_lock(&vmsg_loop_lock);
 	ld->state = VMSG_LOOP_RELEASED;
@@ -297,7 +311,7 @@ static void vmsg_loop_release_work(struct work_struct *work)
 /*
  * The transport is done with @vmdev: from the return of this op no event
  * may reach it, although the kthread runs until the release work stops it.
- * Events are delivered under event_mutex, so: mark the device gone under
+ * Events are delivered under event_lock, so: mark the device gone under
  * it, which also waits for an event in flight, unless the release comes
  * from inside that event (the kthread dropping the last reference).  The
  * transport calls this from put_device() in process context (unregister,
@@ -310,14 +324,31 @@ void vmsg_loop_release(struct virtio_msg_device *vmdev)
 	struct vmsg_loop_dev *ld = to_loop_dev(vmdev);
 
 	if (current == ld->task) {
-		ld->gone = true;	/* our own event_mutex section */
+		ld->gone = true;	/* our own event_lock section */
 	} else {
-		mutex_lock(&ld->event_mutex);
+		spin_lock_bh(&ld->event_lock);
 		ld->gone = true;
-		mutex_unlock(&ld->event_mutex);
+		spin_unlock_bh(&ld->event_lock);
 	}
 	INIT_WORK(&ld->release_work, vmsg_loop_release_work);
 	queue_work(vmsg_loop_wq, &ld->release_work);
+}
+
+/**
+ * vmsg_loop_avail_deliver - an EVENT_AVAIL reaches the device
+ * @ld: the device
+ * @index: the queue the driver kicked
+ *
+ * By bus model: handled at once on the sender's CPU (mode=inline, as an
+ * FF-A direct request runs the partition), else the device thread is woken.
+ * Fault injection (fault.c) calls it for every EVENT_AVAIL it lets through.
+ */
+void vmsg_loop_avail_deliver(struct vmsg_loop_dev *ld, unsigned int index)
+{
+	if (vmsg_loop_mode_get() == VMSG_MODE_INLINE && !vmsg_loop_inline_defer())
+		vmsg_loop_process_vq(ld, ld->vqs[index], true);
+	else
+		vmsg_loop_kick(ld, index);
 }
 
 static const struct virtio_msg_bus_ops vmsg_loop_bus_ops = {
@@ -342,7 +373,7 @@ static int vmsg_loop_alloc_vqs(struct vmsg_loop_dev *ld)
 		ld->vqs[i] = vq;
 		vq->ld = ld;
 		vq->index = i;
-		mutex_init(&vq->lock);
+		spin_lock_init(&vq->lock);
 		vq->bounce = (void *)__get_free_page(GFP_KERNEL);
 		if (!vq->bounce)
 			return -ENOMEM;
@@ -366,11 +397,15 @@ struct vmsg_loop_dev *vmsg_loop_create(const struct vmsg_loop_model *model, unsi
 	timer_setup(&ld->kick_timer, vmsg_loop_kick_timer, 0);
 	init_waitqueue_head(&ld->slot.wq);
 	spin_lock_init(&ld->slot.lock);
-	mutex_init(&ld->event_mutex);
+	spin_lock_init(&ld->event_lock);
+	init_irq_work(&ld->irq_work, vmsg_loop_irq_work);
+	tasklet_setup(&ld->tasklet, vmsg_loop_tasklet);
 	ld->vmdev.ops = &vmsg_loop_bus_ops;
 	ld->vmdev.bus_priv = ld;
 	ld->vmdev.dev_num = dev_num;
 	vmsg_loop_bus_limits(&ld->vmdev);
+	/* The root device maps into the window (window.c). */
+	ld->vmdev.access_platform = vmsg_loop_window_on();
 
 	ret = model->init(ld, index);
 	if (ret)
@@ -401,7 +436,6 @@ err_destroy:
 	model->destroy(ld);
 err_free:
 	kfree(ld->config);
-	mutex_destroy(&ld->event_mutex);
 	kfree(ld);
 	pr_err("%s%u: cannot create device: %d\n", model->name, index, ret);
 	return ERR_PTR(ret);
@@ -581,9 +615,14 @@ static int __init vmsg_loop_init(void)
 		ret = PTR_ERR(vmsg_loop_root);
 		goto err_wq;
 	}
+	ret = vmsg_loop_window_init(vmsg_loop_root);
+	if (ret) {
+		pr_err("cannot allocate the DMA window: %d\n", ret);
+		goto err_root;
+	}
 	ret = device_create_file(vmsg_loop_root, &dev_attr_stats);
 	if (ret)
-		goto err_root;
+		goto err_window;
 	ret = vmsg_loop_create_all();
 	if (ret)
 		goto err_devices;
@@ -602,6 +641,8 @@ static int __init vmsg_loop_init(void)
 err_devices:
 	vmsg_loop_teardown();
 	device_remove_file(vmsg_loop_root, &dev_attr_stats);
+err_window:
+	vmsg_loop_window_exit(vmsg_loop_root);
 err_root:
 	root_device_unregister(vmsg_loop_root);
 err_wq:
@@ -618,6 +659,7 @@ static void __exit vmsg_loop_exit(void)
 	vmsg_loop_ping_stop();
 	vmsg_loop_teardown();
 	device_remove_file(vmsg_loop_root, &dev_attr_stats);
+	vmsg_loop_window_exit(vmsg_loop_root);
 	root_device_unregister(vmsg_loop_root);
 	/* Every release work has run; wait until the last one returned. */
 	destroy_workqueue(vmsg_loop_wq);

@@ -10,6 +10,10 @@
  * then the next queue or request: fairness is explicit) through the
  * model's handle_vq, and delivers EVENT_USED to the transport.
  *
+ * With mode=inline (mode.c) the driver's send and the device's tasklet
+ * handle the queues too, hence a spinlock per queue and events owed until
+ * it is dropped.
+ *
  * Knobs read here: batch, event_idx, zerocopy (ring.c).
  */
 
@@ -56,7 +60,7 @@ void vmsg_loop_kick(struct vmsg_loop_dev *ld, unsigned int vq_index)
 	/* What the kicker saw in the ring is visible to the kthread. */
 	smp_mb__before_atomic();
 	set_bit(vq_index, &ld->avail_pending);
-	wake_up(&ld->wq);
+	vmsg_loop_wake(ld);
 }
 
 /*
@@ -99,11 +103,11 @@ void vmsg_loop_event_deliver(struct vmsg_loop_dev *ld, struct vmsg *m, u16 len)
 {
 	vmsg_loop_bus_cost();
 	vmsg_loop_count(ld, VMSG_STAT_TO_DRV);
-	mutex_lock(&ld->event_mutex);
+	spin_lock_bh(&ld->event_lock);
 	/* After the release op nothing reaches the transport (bus.c). */
 	if (!ld->gone)
 		virtio_msg_event(&ld->vmdev, &m->hdr, len);
-	mutex_unlock(&ld->event_mutex);
+	spin_unlock_bh(&ld->event_lock);
 }
 
 /* Send one device-to-driver event, through fault injection. */
@@ -166,20 +170,37 @@ static bool vmsg_loop_vq_decide(struct vmsg_loop_vq *vq)
  * @head: the chain's head
  * @len: bytes written into its writable part
  *
- * Unbatched, the owner's kthread decides on an EVENT_USED right away; a
- * peer filling this queue leaves that to the owner, which it wakes.
+ * Unbatched, the owner decides on an EVENT_USED right away (sent once the
+ * lock is dropped); a peer filling this queue leaves that to the owner,
+ * which it wakes.
  */
 void vmsg_loop_vq_done(struct vmsg_loop_vq *vq, u16 head, u32 len)
 {
-	struct vmsg_loop_dev *ld = vq->ld;
-
 	vmsg_loop_vq_push(vq, head, len);
 	vmsg_loop_vq_flush(vq);
-	if (current != ld->task) {
+	if (!vq->owner) {
 		vmsg_loop_vq_flush_remote(vq);
 		return;
 	}
 	if (!vq->knobs.batch && vmsg_loop_vq_decide(vq))
+		atomic_inc(&vq->owed);
+}
+
+/*
+ * Send the EVENT_USED owed on @vq, lock not held; @defer (the driver's
+ * send is still running): leave them to the tasklet, raised by an
+ * interrupt the sender takes once it has interrupts on again.
+ */
+void vmsg_loop_flush_used(struct vmsg_loop_dev *ld, struct vmsg_loop_vq *vq, bool defer)
+{
+	int n;
+
+	if (defer) {
+		if (atomic_read(&vq->owed))
+			vmsg_loop_interrupt(ld);
+		return;
+	}
+	for (n = atomic_xchg(&vq->owed, 0); n > 0; n--)
 		vmsg_loop_send_used(ld, vq->index);
 }
 
@@ -189,7 +210,7 @@ void vmsg_loop_vq_flush_remote(struct vmsg_loop_vq *vq)
 	/* The used entries are visible before the owner sees the bit. */
 	smp_mb__before_atomic();
 	set_bit(vq->index, &vq->ld->used_pending);
-	wake_up(&vq->ld->wq);
+	vmsg_loop_wake(vq->ld);
 }
 
 /* ---- transport requests, device side --------------------------------- */
@@ -223,7 +244,8 @@ static u64 vmsg_loop_offer(struct vmsg_loop_dev *ld)
 
 	if (READ_ONCE(vmsg_loop_event_idx))
 		f |= BIT_ULL(VIRTIO_RING_F_EVENT_IDX);
-	if (vmsg_loop_fault_take(ld, VMSG_FAULT_PLATFORM))
+	/* With a DMA window the driver must map through it. */
+	if (vmsg_loop_window_on() || vmsg_loop_fault_take(ld, VMSG_FAULT_PLATFORM))
 		f |= BIT_ULL(VIRTIO_F_ACCESS_PLATFORM);
 	return f;
 }
@@ -318,9 +340,9 @@ static void vmsg_loop_reset(struct vmsg_loop_dev *ld)
 	unsigned int i;
 
 	for (i = 0; i < ld->nvqs; i++) {
-		mutex_lock(&ld->vqs[i]->lock);
+		spin_lock_irq(&ld->vqs[i]->lock);
 		vmsg_loop_vq_reset(ld->vqs[i]);
-		mutex_unlock(&ld->vqs[i]->lock);
+		spin_unlock_irq(&ld->vqs[i]->lock);
 	}
 	WRITE_ONCE(ld->status, 0);
 	WRITE_ONCE(ld->features, 0);
@@ -376,12 +398,12 @@ static int vmsg_loop_get_vqueue(struct vmsg_loop_dev *ld)
 		return 0;	/* max_size 0: no such queue */
 	vq = ld->vqs[index];
 	rs->max_size = cpu_to_le32(VMSG_LOOP_VQ_MAX_SIZE);
-	mutex_lock(&vq->lock);
+	spin_lock_irq(&vq->lock);
 	rs->cur_size = cpu_to_le32(vq->num);
 	rs->desc_addr = cpu_to_le64(vq->desc_pa);
 	rs->driver_addr = cpu_to_le64(vq->avail_pa);
 	rs->device_addr = cpu_to_le64(vq->used_pa);
-	mutex_unlock(&vq->lock);
+	spin_unlock_irq(&vq->lock);
 	return 0;
 }
 
@@ -398,7 +420,7 @@ static int vmsg_loop_set_vqueue(struct vmsg_loop_dev *ld)
 		goto answer;
 	}
 	vq = ld->vqs[index];
-	mutex_lock(&vq->lock);
+	spin_lock_irq(&vq->lock);
 	/* Changing a live queue is refused (as the 2026 drafts say). */
 	if (vmsg_loop_fault_take(ld, VMSG_FAULT_REFUSEVQ))
 		ret = -EPERM;
@@ -411,7 +433,7 @@ static int vmsg_loop_set_vqueue(struct vmsg_loop_dev *ld)
 		vq->event_idx = ld->features & BIT_ULL(VIRTIO_RING_F_EVENT_IDX);
 		vmsg_loop_knobs_read(&vq->knobs);
 	}
-	mutex_unlock(&vq->lock);
+	spin_unlock_irq(&vq->lock);
 	if (ret) {
 		/*
 		 * No error message exists: answered all the same, the driver
@@ -432,9 +454,9 @@ static int vmsg_loop_reset_vqueue(struct vmsg_loop_dev *ld)
 	u32 index = le32_to_cpu(((const struct vmsg_index *)vmsg_cpayload(&ld->dreq.hdr))->index);
 
 	if (index < ld->nvqs) {
-		mutex_lock(&ld->vqs[index]->lock);
+		spin_lock_irq(&ld->vqs[index]->lock);
 		vmsg_loop_vq_reset(ld->vqs[index]);
-		mutex_unlock(&ld->vqs[index]->lock);
+		spin_unlock_irq(&ld->vqs[index]->lock);
 	}
 	vmsg_loop_resp(ld, 0);
 	return 0;
@@ -544,20 +566,38 @@ static void vmsg_loop_serve(struct vmsg_loop_dev *ld)
 
 /* ---- queues, device side ------------------------------------------- */
 
-static void vmsg_loop_process_vq(struct vmsg_loop_dev *ld, struct vmsg_loop_vq *vq)
+/**
+ * vmsg_loop_process_vq - handle the chains the driver made available
+ * @ld: the device
+ * @vq: one of its queues
+ * @from_send: called from the driver's send (mode=inline): no event may
+ *	reach the transport before it returns, the tasklet sends them
+ *
+ * In the kthread with mode=poll (and more than one CPU online) driver
+ * notifications stay off at the end of the pass: the kthread polls the
+ * ring next and turns them on again when it stops (vmsg_loop_poll()).
+ */
+void vmsg_loop_process_vq(struct vmsg_loop_dev *ld, struct vmsg_loop_vq *vq, bool from_send)
 {
-	bool batch, signal = false;
+	bool batch, poll = false;
 	unsigned int done = 0;
+	unsigned long flags;
 	u16 start, idx;
 	int ret;
 
-	mutex_lock(&vq->lock);
+	spin_lock_irqsave(&vq->lock, flags);
 	if (!vmsg_loop_vq_usable(vq))
 		goto out_unlock;
+	vq->owner = true;
 	/* One read for the pass: disable/enable and decide must agree. */
 	vmsg_loop_knobs_read(&vq->knobs);
 	batch = vq->knobs.batch;
-	if (batch)
+	if (current == ld->task && vmsg_loop_mode_get() == VMSG_MODE_POLL &&
+	    num_online_cpus() > 1) {
+		poll = true;
+		ld->poll_off = true;
+	}
+	if (batch || poll)
 		vmsg_loop_vq_disable_notify(vq);
 	for (;;) {
 		start = vmsg_loop_vq_avail_idx(vq);
@@ -574,7 +614,9 @@ static void vmsg_loop_process_vq(struct vmsg_loop_dev *ld, struct vmsg_loop_vq *
 			set_bit(vq->index, &ld->avail_pending);
 			break;
 		}
-		idx = vmsg_loop_vq_enable_notify(vq);
+		/* Polling: notifications stay off, the poll loop looks again. */
+		idx = poll ? vmsg_loop_vq_avail_idx(vq) : vmsg_loop_vq_enable_notify(vq);
+		vq->poll_seen = idx;
 		/*
 		 * Lost wake-up check: a chain added while notifications were
 		 * off came without EVENT_AVAIL.  After -EAGAIN the model left
@@ -582,30 +624,30 @@ static void vmsg_loop_process_vq(struct vmsg_loop_dev *ld, struct vmsg_loop_vq *
 		 */
 		if (idx == (ret == -EAGAIN ? start : vq->last_avail))
 			break;
-		if (batch)
+		if (batch && !poll)
 			vmsg_loop_vq_disable_notify(vq);
 	}
-	if (batch)
-		signal = vmsg_loop_vq_decide(vq);
+	if (batch && vmsg_loop_vq_decide(vq))
+		atomic_inc(&vq->owed);
+	vq->owner = false;
 out_unlock:
-	mutex_unlock(&vq->lock);
-	if (signal)
-		vmsg_loop_send_used(ld, vq->index);
+	spin_unlock_irqrestore(&vq->lock, flags);
+	vmsg_loop_flush_used(ld, vq, from_send);
 }
 
-/* A peer completed chains on @vq. */
-static void vmsg_loop_signal_vq(struct vmsg_loop_dev *ld, struct vmsg_loop_vq *vq)
+/* A peer completed chains on @vq: kthread or tasklet. */
+void vmsg_loop_signal_vq(struct vmsg_loop_dev *ld, struct vmsg_loop_vq *vq)
 {
-	bool signal;
+	unsigned long flags;
 
-	mutex_lock(&vq->lock);
-	signal = vmsg_loop_vq_decide(vq);
-	mutex_unlock(&vq->lock);
-	if (signal)
-		vmsg_loop_send_used(ld, vq->index);
+	spin_lock_irqsave(&vq->lock, flags);
+	if (vmsg_loop_vq_decide(vq))
+		atomic_inc(&vq->owed);
+	spin_unlock_irqrestore(&vq->lock, flags);
+	vmsg_loop_flush_used(ld, vq, false);
 }
 
-static bool vmsg_loop_has_work(struct vmsg_loop_dev *ld)
+bool vmsg_loop_has_work(struct vmsg_loop_dev *ld)
 {
 	return READ_ONCE(ld->slot.req_pending) || READ_ONCE(ld->avail_pending) ||
 	       READ_ONCE(ld->used_pending) || READ_ONCE(ld->needs_reset) ||
@@ -618,6 +660,9 @@ int vmsg_loop_thread(void *data)
 	unsigned int i;
 
 	while (!kthread_should_stop()) {
+		/* mode=poll: look at the rings a while before sleeping. */
+		if (!vmsg_loop_has_work(ld))
+			vmsg_loop_poll(ld);
 		/* Interruptible: an idle device is not a hung task. */
 		if (wait_event_interruptible(ld->wq, vmsg_loop_has_work(ld)))
 			flush_signals(current);
@@ -626,7 +671,7 @@ int vmsg_loop_thread(void *data)
 			vmsg_loop_broke(ld);
 		for (i = 0; i < ld->nvqs; i++) {
 			if (test_and_clear_bit(i, &ld->avail_pending))
-				vmsg_loop_process_vq(ld, ld->vqs[i]);
+				vmsg_loop_process_vq(ld, ld->vqs[i], false);
 			if (test_and_clear_bit(i, &ld->used_pending))
 				vmsg_loop_signal_vq(ld, ld->vqs[i]);
 		}

@@ -547,7 +547,7 @@ void vmsg_loop_fault_avail(struct vmsg_loop_dev *ld, unsigned int index)
 	default:
 		break;
 	}
-	vmsg_loop_kick(ld, index);
+	vmsg_loop_avail_deliver(ld, index);
 }
 
 /**
@@ -606,7 +606,8 @@ void vmsg_loop_fault_addr(struct vmsg_loop_dev *ld, u64 *addr)
 {
 	if (!vmsg_loop_fault_take(ld, VMSG_FAULT_BADADDR))
 		return;
-	*addr = vmsg_loop_not_ram();
+	/* With a window: RAM, but outside it. */
+	*addr = vmsg_loop_window_on() ? vmsg_loop_window_outside() : vmsg_loop_not_ram();
 	pr_info("dev %u: fault badaddr: buffer moved to 0x%llx\n", ld->vmdev.dev_num, *addr);
 }
 

@@ -10,6 +10,8 @@
 #define _VMSG_LOOP_H
 
 #include <linux/atomic.h>
+#include <linux/interrupt.h>
+#include <linux/irq_work.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
@@ -122,9 +124,13 @@ struct vmsg_loop_iter {
  * struct vmsg_loop_vq - device side of one split virtqueue
  * @ld: owning device
  * @index: queue index
- * @lock: protects every field below.  Taken by the owner's kthread while it
- *	handles the queue, by the owner for SET/RESET_VQUEUE and device reset,
- *	and by a peer device that fills this queue (net RX).
+ * @lock: protects every field below.  Taken by whoever handles the queue
+ *	(the owner's kthread, or with mode=inline the driver's send and the
+ *	owner's tasklet), by the owner for SET/RESET_VQUEUE and device reset,
+ *	and by a peer device that fills this queue (net RX).  A spinlock,
+ *	taken with interrupts off: send may run in any context.
+ * @owner: the owner is handling the queue (vmsg_loop_vq_done() tells its
+ *	own completions from a peer's)
  * @ready: SET_VQUEUE accepted, rings mapped
  * @broken: the driver broke the ring rules; the queue is ignored until reset
  * @event_idx: VIRTIO_RING_F_EVENT_IDX negotiated
@@ -142,13 +148,17 @@ struct vmsg_loop_iter {
  * @signalled_used: used index at the last EVENT_USED decision
  * @signalled_valid: @signalled_used means something (EVENT_IDX logic)
  * @unsignalled: chains completed since the last EVENT_USED decision
+ * @poll_seen: avail index at the end of the last pass (mode=poll)
+ * @owed: EVENT_USED decided, to be sent once the lock is dropped (and,
+ *	from the driver's send, once send returned: by the tasklet)
  * @bounce: one page, the shared window used when zerocopy is off
  * @chain: storage for the chain being handled
  */
 struct vmsg_loop_vq {
 	struct vmsg_loop_dev *ld;
 	unsigned int index;
-	struct mutex lock;	/* the fields below */
+	spinlock_t lock;	/* the fields below */
+	bool owner;
 	bool ready;
 	bool broken;
 	bool event_idx;
@@ -165,6 +175,8 @@ struct vmsg_loop_vq {
 	u16 signalled_used;
 	bool signalled_valid;
 	unsigned int unsignalled;
+	u16 poll_seen;
+	atomic_t owed;
 	void *bounce;
 	struct vmsg_loop_chain chain;
 };
@@ -180,7 +192,8 @@ struct vmsg_loop_vq {
  * @features: feature bits the model offers (VERSION_1 and ring features
  *	are added by the core)
  * @handle_vq: handle up to @budget chains of @vq (called with @vq->lock
- *	held, in the owner's kthread).  Returns the number of chains consumed
+ *	held, interrupts off, in the owner's kthread or tasklet or, with
+ *	mode=inline, in the driver's send): must not sleep.  Returns the number of chains consumed
  *	when it stopped because the ring was empty or the budget ran out;
  *	-EAGAIN when it stopped with chains left that it cannot take now
  *	(someone will kick the queue again); another negative errno when the
@@ -272,11 +285,17 @@ struct vmsg_loop_slot {
  * @used_pending: per-vq bits: a peer completed chains, decide EVENT_USED
  * @kick_timer: kicks the queues in @timer_pending (vmsg_loop_kick_later())
  * @timer_pending: per-vq bits: kick this queue when @kick_timer fires
+ * @poll_off: the kthread left driver notifications off to poll (mode=poll)
+ * @irq_work: mode=inline: the notification interrupt, a self-IPI taken as
+ *	soon as the sender has interrupts on again; schedules @tasklet
+ * @tasklet: mode=inline: handles kicked queues and delivers EVENT_USED in
+ *	softirq context, at the exit of that interrupt
  * @needs_reset: a queue broke: the kthread sets NEEDS_RESET and tells the
  *	driver (EVENT_CONFIG); set from any thread, cleared by the kthread
  * @slot: the request slot
- * @event_mutex: held while virtio_msg_event() runs (synchronize op)
- * @gone: the release op ran: no event reaches the transport (@event_mutex)
+ * @event_lock: held while virtio_msg_event() runs (synchronize op); a
+ *	spinlock (bottom halves off): the tasklet delivers events too
+ * @gone: the release op ran: no event reaches the transport (@event_lock)
  * @dreq: the kthread's copy of the request it serves
  * @dresp: the response the kthread builds
  * @release_work: runs the release op's sleeping part
@@ -307,10 +326,13 @@ struct vmsg_loop_dev {
 	unsigned long used_pending;
 	struct timer_list kick_timer;
 	unsigned long timer_pending;
+	struct irq_work irq_work;
+	struct tasklet_struct tasklet;
 	bool needs_reset;
+	bool poll_off;
 
 	struct vmsg_loop_slot slot;
-	struct mutex event_mutex;	/* virtio_msg_event() calls, @gone */
+	spinlock_t event_lock;	/* virtio_msg_event() calls, @gone */
 	bool gone;
 	struct vmsg dreq;
 	struct vmsg dresp;
@@ -396,6 +418,7 @@ void vmsg_loop_vq_done(struct vmsg_loop_vq *vq, u16 head, u32 len);
 void vmsg_loop_vq_flush_remote(struct vmsg_loop_vq *vq);
 void vmsg_loop_needs_reset(struct vmsg_loop_dev *ld);
 void vmsg_loop_send_event(struct vmsg_loop_dev *ld, struct vmsg *m);
+void vmsg_loop_avail_deliver(struct vmsg_loop_dev *ld, unsigned int index);
 void vmsg_loop_resp_deliver(struct vmsg_loop_dev *ld, struct vmsg *resp, u16 len);
 void vmsg_loop_event_deliver(struct vmsg_loop_dev *ld, struct vmsg *m, u16 len);
 
@@ -431,6 +454,32 @@ int vmsg_loop_iter_skip(struct vmsg_loop_iter *it, u32 len);
 int vmsg_loop_iter_pull(struct vmsg_loop_iter *it, void *buf, u32 len);
 int vmsg_loop_iter_push(struct vmsg_loop_iter *it, const void *buf, u32 len);
 int vmsg_loop_iter_copy(struct vmsg_loop_iter *dst, struct vmsg_loop_iter *src, u32 len);
+
+/* Bus models (mode.c): how the device side is driven. */
+enum vmsg_loop_mode {
+	VMSG_MODE_THREAD,	/* EVENT_AVAIL wakes the device kthread */
+	VMSG_MODE_INLINE,	/* handled in the sender's context (FF-A direct request) */
+	VMSG_MODE_POLL,		/* the kthread busy-polls its rings before sleeping */
+};
+
+enum vmsg_loop_mode vmsg_loop_mode_get(void);
+bool vmsg_loop_inline_defer(void);
+void vmsg_loop_wake(struct vmsg_loop_dev *ld);
+void vmsg_loop_tasklet(struct tasklet_struct *t);
+void vmsg_loop_irq_work(struct irq_work *work);
+void vmsg_loop_interrupt(struct vmsg_loop_dev *ld);
+void vmsg_loop_poll(struct vmsg_loop_dev *ld);
+void vmsg_loop_process_vq(struct vmsg_loop_dev *ld, struct vmsg_loop_vq *vq, bool from_send);
+void vmsg_loop_signal_vq(struct vmsg_loop_dev *ld, struct vmsg_loop_vq *vq);
+void vmsg_loop_flush_used(struct vmsg_loop_dev *ld, struct vmsg_loop_vq *vq, bool defer);
+bool vmsg_loop_has_work(struct vmsg_loop_dev *ld);
+
+/* DMA window (window.c). */
+int vmsg_loop_window_init(struct device *dev);
+void vmsg_loop_window_exit(struct device *dev);
+bool vmsg_loop_window_on(void);
+bool vmsg_loop_window_contains(u64 pa, u64 len);
+u64 vmsg_loop_window_outside(void);
 
 /* Device models. */
 extern const struct vmsg_loop_model vmsg_blk_model;

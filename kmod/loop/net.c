@@ -3,12 +3,11 @@
  * virtio-msg loopback bus: a pair of cross-connected virtio-net devices.
  *
  * What one end transmits arrives in the other end's RX queue: the TX
- * handler of device A, in A's kthread, copies the frame into B's RX
- * buffers under B's RX queue lock and wakes B's kthread to decide on
- * B's EVENT_USED.  Features: VERSION_1, MAC (02:00:00:00:<pair>:01/02),
- * STATUS (link up unless set down through hotplug.c), MRG_RXBUF (a frame
- * spans as many RX buffers as it needs, num_buffers says how many), and
- * with net_offload the checksum
+ * handler of device A (in A's kthread, or with mode=inline wherever A's TX
+ * queue is handled) copies the frame into B's RX buffers under B's RX
+ * queue lock and wakes B (kthread or tasklet) to decide on B's EVENT_USED.  Features: VERSION_1, MAC (02:00:00:00:<pair>:01/02),
+ * STATUS (link up unless set down through hotplug.c), MRG_RXBUF (a frame spans as many RX buffers as
+ * it needs, num_buffers says how many), and with net_offload the checksum
  * and TSO offloads: the TX virtio_net_hdr is passed through to the peer as
  * its RX header.  No CTRL_VQ: 6.1's virtio_net busy-waits the control
  * queue with bottom halves off, which deadlocks against a device served by
@@ -56,7 +55,7 @@ MODULE_PARM_DESC(net_pairs, "Cross-connected virtio-net pairs (0..4, default 1)"
 module_param_named(net_offload, vmsg_net_offload, bool, 0444);
 MODULE_PARM_DESC(net_offload, "Offer CSUM/GUEST_CSUM/HOST_TSO4/6/GUEST_TSO4/6, header passed through (default 1)");
 
-/* A's TX handler's scratch and state; only A's kthread uses it. */
+/* A's TX handler's scratch and state, under A's TX queue lock. */
 struct vmsg_net {
 	/* The peer's RX ring is dry since @dry_since (jiffies). */
 	bool dry;
@@ -242,9 +241,9 @@ static int vmsg_net_tx_one(struct vmsg_loop_dev *ld, struct vmsg_loop_vq *vq,
 	if (vmsg_loop_iter_pull(src, &hdr, sizeof(hdr)))
 		return -EFAULT;
 	/* Lock order: own TX queue, then the peer's RX queue. */
-	mutex_lock_nested(&rxq->lock, SINGLE_DEPTH_NESTING);
+	spin_lock_nested(&rxq->lock, SINGLE_DEPTH_NESTING);
 	ret = vmsg_net_deliver(ld->priv, rxq, &hdr, src, c->out_len - sizeof(hdr));
-	mutex_unlock(&rxq->lock);
+	spin_unlock(&rxq->lock);
 	return ret;
 }
 

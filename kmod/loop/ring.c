@@ -9,8 +9,10 @@
  * of virtio 1.x 2.7.7/2.7.10 (VRING_USED_F_NO_NOTIFY / avail_event one way,
  * VRING_AVAIL_F_NO_INTERRUPT / used_event the other).
  *
- * The loop bus offers no VIRTIO_F_ACCESS_PLATFORM, so the driver's
- * virtio_ring hands us guest-physical addresses without the DMA API.  Every
+ * Without a DMA window the loop bus offers no VIRTIO_F_ACCESS_PLATFORM, so
+ * the driver's virtio_ring hands us guest-physical addresses without the
+ * DMA API; with one (window.c) it hands us window addresses, and only
+ * those are accepted.  Every
  * address and length comes from the driver: a bad one is a device error
  * (the queue is marked broken, the device NEEDS_RESET, "errors" counts
  * it), never an oops.  Each range must be System RAM, every byte of it:
@@ -129,6 +131,9 @@ static bool vmsg_loop_is_ram(u64 pa, u64 len)
 		return true;
 	if (check_add_overflow(pa, len - 1, &end))
 		return false;
+	/* A DMA window (window.c): nothing outside it is the driver's to give. */
+	if (vmsg_loop_window_on())
+		return vmsg_loop_window_contains(pa, len);
 	for (i = 0; i < vmsg_loop_nram; i++)
 		if (pa >= vmsg_loop_ram[i].start && end <= vmsg_loop_ram[i].end)
 			return true;
