@@ -20,7 +20,7 @@ PKGS=(
 	"$QEMU_PKG" busybox-static
 	fio iperf3 iproute2 linux-perf
 	clang llvm libclang-rt-14-dev bpftool libbpf-dev libelf-dev zlib1g-dev
-	libcmocka-dev libjansson-dev gnuplot-nox
+	libcmocka-dev libjansson-dev gnuplot-nox jq python3-yaml
 	sparse linux-source-6.1 shellcheck clang-format
 	"linux-headers-$HOST_DEB_ARCH"
 )
