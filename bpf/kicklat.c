@@ -338,7 +338,7 @@ int main(int argc, char **argv)
 	char devstr[32];
 	int err, ret = EXIT_FAIL;
 
-	/* STYLE.md: usage errors exit 2, not argp's EX_USAGE (64). */
+	/* Usage errors exit 2 (our tools: 0 ok, 1 failure, 2 usage), not argp's EX_USAGE (64). */
 	argp_err_exit_status = EXIT_USAGE;
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (err)

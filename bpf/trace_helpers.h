@@ -14,7 +14,7 @@
 
 #include <bpf/libbpf.h>
 
-/* Exit codes shared by our tools (STYLE.md: 0 ok, 1 failure, 2 usage). */
+/* Exit codes shared by our tools: 0 ok, 1 failure, 2 usage. */
 #define EXIT_OK 0
 #define EXIT_FAIL 1
 #define EXIT_USAGE 2

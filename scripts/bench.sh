@@ -122,7 +122,7 @@ if [ "$NATIVE" = 1 ]; then
 		timeout "$TIMEOUT" sh guest/bench.sh 2>&1 | relay || GUEST_RC=$?
 else
 	if ! [ -x scripts/qemu-run.sh ] || ! [ -x scripts/initramfs.sh ]; then
-		die "scripts/qemu-run.sh / scripts/initramfs.sh not there yet (infra); NATIVE=1 works"
+		die "scripts/qemu-run.sh or scripts/initramfs.sh missing or not executable"
 	fi
 	# Contenders from QEMU. Every block device is a RAM-like null-co node (reads return
 	# zeroes, writes are dropped) so the device model costs nothing and the transport shows.
@@ -141,7 +141,7 @@ else
 	if [ -n "$ICOUNT" ]; then
 		# With ioeventfd=on the vCPU idles while QEMU's I/O thread runs the request, and
 		# under icount,sleep=off the guest clock warps over that idle time: qd1 reads
-		# measured 2462-3210 us instead of 124-128 us (DESIGN.md). Off = handled inline.
+		# measured 2462-3210 us instead of 124-128 us. Off = handled inline.
 		qargs+=(-device virtio-blk-pci,drive=nullpci,serial=vmsg-bench-pci,ioeventfd=off)
 		runargs=(--icount "$ICOUNT" --smp 1)
 	else
