@@ -10,10 +10,11 @@
 #                                      noise (max/min - 1 per figure) and rewrite the baseline
 #   EXPECT=fail scripts/gate.sh        succeed only if the gate fails (its self-test, with e.g.
 #                                      LOOP_PARAMS="delay_ns=5000" injecting a bus cost)
-# bench.sh builds bench/ (vmsg-gate included). Gated: the msg transport (virtio-msg loop), its median per figure over GATE_REPS (5)
-# repetitions, and its cost against the floor (null_blk, veth) measured in the same boot.
-# GATE_TRANSPORTS="msg msg-inline" gates the loop bus under mode=inline too (guest/bench.sh); the
-# baseline must then hold its figures: re-measure it with BASELINE=update first.
+# bench.sh builds bench/ (vmsg-gate included). Gated: the loop bus as msg (mode=thread) and
+# msg-inline (mode=inline), its median per figure over GATE_REPS (5) repetitions, and its cost
+# against the floor (null_blk, veth) measured in the same boot. GATE_TRANSPORTS= narrows or
+# widens that list; the baseline must hold the figures of every transport gated (re-measure it
+# with BASELINE=update after changing the list).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,7 +22,7 @@ cd "$ROOT"
 BASE=${BASELINE_FILE:-results/baseline.json}
 BOOTS=${NOISE_BOOTS:-5}
 export ICOUNT=${GATE_ICOUNT:-3} REPS=${GATE_REPS:-5} RUNTIME=${GATE_RUNTIME:-2}
-GATE_TRANSPORTS=${GATE_TRANSPORTS:-msg}
+GATE_TRANSPORTS=${GATE_TRANSPORTS:-msg msg-inline}
 export LIST=gate.list ONLY="null_blk veth $GATE_TRANSPORTS" SMOKE=0
 GATED=${GATE_TRANSPORTS// /,}
 log() { printf '[gate] %s\n' "$*" >&2; }
