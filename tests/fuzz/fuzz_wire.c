@@ -6,8 +6,9 @@
  * Every input is one received message.  It is validated against several bus maximum sizes and
  * the result is compared with ref_validate(), an independent reading of the 2025-12-01 draft
  * written from the draft's message table (docs/protocol.md) and the header's documented
- * contract (not from its code).  When the message is valid, every accessor and payload decoder the header offers is run over it (the
- * input buffer is exactly sized, so ASan catches any read past the message), the message is
+ * contract (not from its code).  When the message is valid, every accessor and payload decoder
+ * the header offers is run over it (the input buffer is exactly sized, so ASan catches any read
+ * past the message), the message is
  * rebuilt with vmsg_init() and compared byte for byte, and vmsg_check_response() is exercised
  * against a synthesized request or response.
  */
