@@ -386,14 +386,13 @@ static u8 vm_get_status(struct virtio_device *vdev)
 	if (ret) {
 		vm_broken(vmdev, "GET_DEVICE_STATUS", ret);
 		/*
-		 * A device that confirmed a reset and holds no ring since is
-		 * reported reset: after a driver's remove, virtio_dev_remove()
-		 * WARNs on anything else, and one lost answer is no driver bug.
+		 * The device is broken now; report the status the driver last
+		 * set (0 after a confirmed reset).  Anything else makes the
+		 * core WARN: virtio_dev_remove() on a nonzero status after
+		 * remove, virtio_device_ready() on a DRIVER_OK it did not
+		 * see in the read before, and one lost answer is no driver bug.
 		 */
-		if (vmdev->quiesced)
-			return 0;
-		/* NEEDS_RESET makes the core and drivers stop using the device. */
-		return VIRTIO_CONFIG_S_NEEDS_RESET | VIRTIO_CONFIG_S_FAILED;
+		return READ_ONCE(vmdev->status_set);
 	}
 	return status;
 }
@@ -416,6 +415,7 @@ static void vm_set_status(struct virtio_device *vdev, u8 status)
 	/* We should never be setting status to 0: that is vm_reset(). */
 	WARN_ON_ONCE(status == 0);
 	mutex_lock(&vmdev->xfer_lock);
+	WRITE_ONCE(vmdev->status_set, status);
 	ret = vm_set_status_locked(vmdev, status);
 	mutex_unlock(&vmdev->xfer_lock);
 	if (ret)
@@ -475,6 +475,7 @@ static int vm_reset_locked(struct virtio_msg_device *vmdev)
 	}
 	vmdev->quiesced = true;
 	vmdev->wedged = false;
+	WRITE_ONCE(vmdev->status_set, 0);
 	return 0;
 }
 

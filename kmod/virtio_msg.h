@@ -86,6 +86,8 @@ struct virtio_msg_bus_ops {
  * @used_rescued: callbacks run by @used_watch that an event had not run
  * @gen_seen: configuration generation last handed to the core (xfer_lock)
  * @gen_moves: reads in a row that found it moved (xfer_lock)
+ * @status_set: the status the driver last set, 0 after a confirmed reset;
+ *	what get_status reports when the device cannot be read (xfer_lock)
  */
 struct virtio_msg_device {
 	struct virtio_device vdev;
@@ -118,6 +120,7 @@ struct virtio_msg_device {
 	unsigned long used_rescued;
 	u32 gen_seen;
 	unsigned int gen_moves;
+	u8 status_set;
 };
 
 static inline struct virtio_msg_device *to_vmdev(struct virtio_device *vdev)

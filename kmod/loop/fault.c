@@ -613,11 +613,51 @@ void vmsg_loop_fault_addr(struct vmsg_loop_dev *ld, u64 *addr)
 
 /* ---- debugfs ------------------------------------------------------------ */
 
-/* kinds / where: a list of names (space or comma separated), "all" or "none". */
-static ssize_t vmsg_chaos_mask_write(const char * const *names, unsigned int nr,
-				     unsigned long *mask, unsigned long all,
-				     const char __user *ubuf, size_t count)
+/* kinds and where: a set of names, shown and written as a list. */
+struct vmsg_chaos_mask {
+	const char * const *names;
+	unsigned int nr;
+	unsigned long *mask;
+	unsigned long all;
+};
+
+static struct vmsg_chaos_mask vmsg_chaos_kinds_mask = {
+	.names = vmsg_chaos_act_names,
+	.nr = VMSG_CHAOS_NR,
+	.mask = &vmsg_chaos_kinds,
+	.all = VMSG_CHAOS_ACTS_ALL,
+};
+
+static struct vmsg_chaos_mask vmsg_chaos_where_mask = {
+	.names = vmsg_chaos_where_names,
+	.nr = VMSG_CHAOS_WHERE_NR,
+	.mask = &vmsg_chaos_where,
+	.all = GENMASK(VMSG_CHAOS_WHERE_NR - 1, 0),
+};
+
+/* The names set, or "none". */
+static int vmsg_chaos_mask_show(struct seq_file *sf, void *unused)
 {
+	const struct vmsg_chaos_mask *cm = sf->private;
+	unsigned long mask = READ_ONCE(*cm->mask);
+	bool first = true;
+	unsigned int i;
+
+	for (i = 0; i < cm->nr; i++) {
+		if (!(mask & BIT(i)))
+			continue;
+		seq_printf(sf, "%s%s", first ? "" : " ", cm->names[i]);
+		first = false;
+	}
+	seq_puts(sf, first ? "none\n" : "\n");
+	return 0;
+}
+
+/* A list of names (space or comma separated), "all" or "none". */
+static ssize_t vmsg_chaos_mask_write(struct file *f, const char __user *ubuf, size_t count,
+				     loff_t *ppos)
+{
+	const struct vmsg_chaos_mask *cm = ((struct seq_file *)f->private_data)->private;
 	char buf[128], *s = buf, *w;
 	unsigned long m = 0;
 	int i;
@@ -628,90 +668,31 @@ static ssize_t vmsg_chaos_mask_write(const char * const *names, unsigned int nr,
 		return -EFAULT;
 	buf[count] = '\0';
 	while ((w = strsep(&s, " ,\n"))) {
-		if (!*w)
+		if (!*w || !strcmp(w, "none"))
 			continue;
 		if (!strcmp(w, "all")) {
-			m |= all;
+			m |= cm->all;
 			continue;
 		}
-		if (!strcmp(w, "none"))
-			continue;
-		i = match_string(names, nr, w);
-		if (i < 0 || !(all & BIT(i)))
+		i = match_string(cm->names, cm->nr, w);
+		if (i < 0 || !(cm->all & BIT(i)))
 			return -EINVAL;
 		m |= BIT(i);
 	}
-	WRITE_ONCE(*mask, m);
+	WRITE_ONCE(*cm->mask, m);
 	return count;
 }
 
-static void vmsg_chaos_mask_show(struct seq_file *sf, const char * const *names,
-				 unsigned int nr, unsigned long mask)
+static int vmsg_chaos_mask_open(struct inode *inode, struct file *f)
 {
-	unsigned int i;
-	bool first = true;
-
-	for (i = 0; i < nr; i++) {
-		if (!(mask & BIT(i)))
-			continue;
-		seq_printf(sf, "%s%s", first ? "" : " ", names[i]);
-		first = false;
-	}
-	seq_puts(sf, first ? "none\n" : "\n");
+	return single_open(f, vmsg_chaos_mask_show, inode->i_private);
 }
 
-static int vmsg_chaos_kinds_show(struct seq_file *sf, void *unused)
-{
-	vmsg_chaos_mask_show(sf, vmsg_chaos_act_names, VMSG_CHAOS_NR, READ_ONCE(vmsg_chaos_kinds));
-	return 0;
-}
-
-static ssize_t vmsg_chaos_kinds_write(struct file *f, const char __user *ubuf, size_t count,
-				      loff_t *ppos)
-{
-	return vmsg_chaos_mask_write(vmsg_chaos_act_names, VMSG_CHAOS_NR, &vmsg_chaos_kinds,
-				     VMSG_CHAOS_ACTS_ALL, ubuf, count);
-}
-
-static int vmsg_chaos_kinds_open(struct inode *inode, struct file *f)
-{
-	return single_open(f, vmsg_chaos_kinds_show, NULL);
-}
-
-static const struct file_operations vmsg_chaos_kinds_fops = {
+static const struct file_operations vmsg_chaos_mask_fops = {
 	.owner = THIS_MODULE,
-	.open = vmsg_chaos_kinds_open,
+	.open = vmsg_chaos_mask_open,
 	.read = seq_read,
-	.write = vmsg_chaos_kinds_write,
-	.llseek = seq_lseek,
-	.release = single_release,
-};
-
-static int vmsg_chaos_where_show(struct seq_file *sf, void *unused)
-{
-	vmsg_chaos_mask_show(sf, vmsg_chaos_where_names, VMSG_CHAOS_WHERE_NR,
-			     READ_ONCE(vmsg_chaos_where));
-	return 0;
-}
-
-static ssize_t vmsg_chaos_where_write(struct file *f, const char __user *ubuf, size_t count,
-				      loff_t *ppos)
-{
-	return vmsg_chaos_mask_write(vmsg_chaos_where_names, VMSG_CHAOS_WHERE_NR,
-				     &vmsg_chaos_where, GENMASK(VMSG_CHAOS_WHERE_NR - 1, 0),
-				     ubuf, count);
-}
-
-static int vmsg_chaos_where_open(struct inode *inode, struct file *f)
-{
-	return single_open(f, vmsg_chaos_where_show, NULL);
-}
-
-static const struct file_operations vmsg_chaos_where_fops = {
-	.owner = THIS_MODULE,
-	.open = vmsg_chaos_where_open,
-	.read = seq_read,
-	.write = vmsg_chaos_where_write,
+	.write = vmsg_chaos_mask_write,
 	.llseek = seq_lseek,
 	.release = single_release,
 };
@@ -847,8 +828,8 @@ void vmsg_loop_fault_init(void)
 	debugfs_create_file_unsafe("times", 0600, dir, NULL, &vmsg_chaos_times_fops);
 	debugfs_create_u32("verbose", 0600, dir, &vmsg_chaos_verbose);
 	debugfs_create_file_unsafe("seed", 0600, dir, NULL, &vmsg_chaos_seed_fops);
-	debugfs_create_file("kinds", 0600, dir, NULL, &vmsg_chaos_kinds_fops);
-	debugfs_create_file("where", 0600, dir, NULL, &vmsg_chaos_where_fops);
+	debugfs_create_file("kinds", 0600, dir, &vmsg_chaos_kinds_mask, &vmsg_chaos_mask_fops);
+	debugfs_create_file("where", 0600, dir, &vmsg_chaos_where_mask, &vmsg_chaos_mask_fops);
 	debugfs_create_file("counts", 0600, dir, NULL, &vmsg_chaos_counts_fops);
 }
 
