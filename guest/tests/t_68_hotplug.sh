@@ -42,7 +42,8 @@ vd=${dev##*/}
 io0=$(awk '{ print $1 + $5 }' "/sys/block/$vd/stat")
 io_moved() { test "$(awk '{ print $1 + $5 }' "/sys/block/$vd/stat")" -gt $((io0 + 200)); }
 wait_for 60 io_moved || fail "fio moved no data on $dev"
-wait_for 30 grep -q 'bits/sec' /tmp/iperf3-hp.log || fail "iperf3 moved no data"
+wait_for 90 grep -q 'bits/sec' /tmp/iperf3-hp.log ||
+	fail "iperf3 moved no data in 90 s: $(tail -n 3 /tmp/iperf3-hp.log | tr '\n' ' ')"
 info "under load: $(tail -n 1 /tmp/iperf3-hp.log)"
 dmesg -c >/dev/null
 t0=$(cut -d. -f1 /proc/uptime)
