@@ -85,6 +85,29 @@ int vmsg_loop_set_uint(const char *val, const struct kernel_param *kp,
 	return 0;
 }
 
+/* Setter and getter bodies for string-valued knobs (mode, fault). */
+int vmsg_loop_set_enum(const char *val, const struct kernel_param *kp,
+		       const char * const *names, size_t n)
+{
+	int i = __sysfs_match_string(names, n, val);
+	char list[160];
+	size_t j, len = 0;
+
+	if (i >= 0) {
+		WRITE_ONCE(*(int *)kp->arg, i);
+		return 0;
+	}
+	for (j = 0; j < n; j++)
+		len += scnprintf(list + len, sizeof(list) - len, "%s%s", j ? ", " : "", names[j]);
+	pr_err("%s: not one of %s: %s\n", kp->name, list, val);
+	return -EINVAL;
+}
+
+int vmsg_loop_get_enum(char *buf, const struct kernel_param *kp, const char * const *names)
+{
+	return sysfs_emit(buf, "%s\n", names[READ_ONCE(*(int *)kp->arg)]);
+}
+
 vmsg_loop_param_uint(delay_ns, vmsg_loop_delay_ns, 0, VMSG_LOOP_DELAY_MAX_NS, 0644);
 MODULE_PARM_DESC(delay_ns, "Bus cost per message in either direction, ns, busy-waited by the sender (0..1000000, default 0)");
 vmsg_loop_param_uint(timeout_ms, vmsg_loop_timeout_ms, 1, VMSG_LOOP_TIMEOUT_MAX_MS, 0644);

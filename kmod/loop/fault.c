@@ -69,29 +69,6 @@ static const char * const vmsg_loop_fault_names[] = {
 static int vmsg_loop_fault_type;
 static atomic_t vmsg_loop_fault_left = ATOMIC_INIT(0);
 
-static int vmsg_loop_set_fault(const char *val, const struct kernel_param *kp)
-{
-	int i = sysfs_match_string(vmsg_loop_fault_names, val);
-
-	if (i < 0) {
-		pr_err("fault: not one of none, drop, badsize, badid, badtoken, badindex, late, short, noreset, badaddr, dropused, genchange, platform, refusevq: %s\n",
-		       val);
-		return -EINVAL;
-	}
-	WRITE_ONCE(vmsg_loop_fault_type, i);
-	return 0;
-}
-
-static int vmsg_loop_get_fault(char *buf, const struct kernel_param *kp)
-{
-	return sysfs_emit(buf, "%s\n", vmsg_loop_fault_names[READ_ONCE(vmsg_loop_fault_type)]);
-}
-
-static const struct kernel_param_ops vmsg_loop_fault_ops = {
-	.set = vmsg_loop_set_fault,
-	.get = vmsg_loop_get_fault,
-};
-
 static int vmsg_loop_set_fault_count(const char *val, const struct kernel_param *kp)
 {
 	int v;
@@ -114,7 +91,7 @@ static const struct kernel_param_ops vmsg_loop_fault_count_ops = {
 	.get = vmsg_loop_get_fault_count,
 };
 
-module_param_cb(fault, &vmsg_loop_fault_ops, NULL, 0644);
+vmsg_loop_param_enum(fault, vmsg_loop_fault_type, vmsg_loop_fault_names, 0644);
 MODULE_PARM_DESC(fault, "Fault for the next fault_count responses: none, drop, badsize, badid, badtoken, badindex, late (answer after timeout_ms + 200 ms), short (answer one byte short); resets: noreset (SET_DEVICE_STATUS 0 ignored); chains: badaddr; or the next fault_count times: dropused (EVENT_USED lost), genchange (GET_CONFIG moves the generation), platform (GET_DEVICE_FEATURES offers ACCESS_PLATFORM), refusevq (SET_VQUEUE refused) (default none)");
 module_param_cb(fault_count, &vmsg_loop_fault_count_ops, NULL, 0644);
 MODULE_PARM_DESC(fault_count, "Responses, chains or times left to inject the fault (default 0)");

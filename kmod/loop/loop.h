@@ -407,6 +407,31 @@ int vmsg_loop_set_uint(const char *val, const struct kernel_param *kp,
 	};									\
 	module_param_cb(name, &vmsg_loop_##name##_ops, &var, perm)
 
+int vmsg_loop_set_enum(const char *val, const struct kernel_param *kp,
+		       const char * const *names, size_t n);
+int vmsg_loop_get_enum(char *buf, const struct kernel_param *kp, const char * const *names);
+/*
+ * An int module parameter @name backed by @var that takes one of the strings
+ * of @names (an array indexed by value); anything else is refused (pr_err
+ * listing them, -EINVAL).
+ */
+#define vmsg_loop_param_enum(name, var, names, perm)				\
+	static int vmsg_loop_set_##name(const char *val,			\
+					const struct kernel_param *kp)		\
+	{									\
+		return vmsg_loop_set_enum(val, kp, names, ARRAY_SIZE(names));	\
+	}									\
+	static int vmsg_loop_get_##name(char *buf,				\
+					const struct kernel_param *kp)		\
+	{									\
+		return vmsg_loop_get_enum(buf, kp, names);			\
+	}									\
+	static const struct kernel_param_ops vmsg_loop_##name##_ops = {	\
+		.set = vmsg_loop_set_##name,					\
+		.get = vmsg_loop_get_##name,					\
+	};									\
+	module_param_cb(name, &vmsg_loop_##name##_ops, &var, perm)
+
 /* Device side (device.c): the kthread and the services for the models. */
 int vmsg_loop_thread(void *data);
 bool vmsg_loop_has_feature(struct vmsg_loop_dev *ld, unsigned int bit);

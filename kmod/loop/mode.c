@@ -55,29 +55,7 @@ static int vmsg_loop_mode_val = VMSG_MODE_THREAD;
 static unsigned int vmsg_loop_poll_us = 50;
 static bool vmsg_loop_defer;
 
-static int vmsg_loop_set_mode(const char *val, const struct kernel_param *kp)
-{
-	int i = sysfs_match_string(vmsg_loop_mode_names, val);
-
-	if (i < 0) {
-		pr_err("mode: not one of thread, inline, poll: %s\n", val);
-		return -EINVAL;
-	}
-	WRITE_ONCE(vmsg_loop_mode_val, i);
-	return 0;
-}
-
-static int vmsg_loop_get_mode(char *buf, const struct kernel_param *kp)
-{
-	return sysfs_emit(buf, "%s\n", vmsg_loop_mode_names[READ_ONCE(vmsg_loop_mode_val)]);
-}
-
-static const struct kernel_param_ops vmsg_loop_mode_ops = {
-	.set = vmsg_loop_set_mode,
-	.get = vmsg_loop_get_mode,
-};
-
-module_param_cb(mode, &vmsg_loop_mode_ops, NULL, 0644);
+vmsg_loop_param_enum(mode, vmsg_loop_mode_val, vmsg_loop_mode_names, 0644);
 MODULE_PARM_DESC(mode, "Bus model: thread (EVENT_AVAIL wakes the device kthread), inline (handled in the sender's context, EVENT_USED from a tasklet: FF-A direct request), poll (the kthread polls its rings poll_us before sleeping, notifications off meanwhile) (default thread)");
 vmsg_loop_param_uint(poll_us, vmsg_loop_poll_us, 0, VMSG_LOOP_POLL_MAX_US, 0644);
 MODULE_PARM_DESC(poll_us, "mode=poll: microseconds the kthread polls an idle device before sleeping (0..10000, default 50)");
