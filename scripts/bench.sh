@@ -72,7 +72,15 @@ fi
 ARCH_TAG=""
 [ "$ARCH" = x86 ] || ARCH_TAG=$ARCH-
 RUN_ID=${RUN_ID:-$(date -u +%Y%m%dT%H%M%SZ)-$ARCH_TAG$MODE$SUFFIX}
+case "/$RUN_ID/" in
+*/../* | */./* | //) die "RUN_ID must name a directory under results/: $RUN_ID" ;;
+esac
 OUT=$ROOT/results/$RUN_ID
+# a reused run id (make test's smoke-test) starts empty: no figure of an older run survives
+if [ -e "$OUT" ]; then
+	log "results/$RUN_ID exists: replacing it"
+	rm -rf "$OUT"
+fi
 mkdir -p "$OUT/raw"
 
 # virtio-msg contenders are added when the modules are built: msg (the loop bus's load-time
