@@ -25,20 +25,16 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
 #include "results.h"
-
-extern char **environ;
 
 #define PATH_LEN 4096
 #define MAX_RUNS 32
@@ -389,22 +385,6 @@ static size_t distinct(json_t *runs, const char *key, const char **out, size_t m
 	return n;
 }
 
-static int gnuplot(char *const argv[])
-{
-	pid_t pid;
-	int st, err = posix_spawnp(&pid, "gnuplot", NULL, NULL, argv, environ);
-
-	if (err) {
-		fprintf(stderr, "gnuplot: %s\n", strerror(err));
-		return -1;
-	}
-	if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
-		fprintf(stderr, "gnuplot -c %s failed\n", argv[2]);
-		return -1;
-	}
-	return 0;
-}
-
 /* SVG: median of each transport with its min-max bar, one run, one scenario */
 static int plot_spread(struct publish *p, json_t *run, const char *scen, const char *metric)
 {
@@ -435,7 +415,7 @@ static int plot_spread(struct publish *p, json_t *run, const char *scen, const c
 	}
 	if (fclose(f) || !any)
 		return any ? -1 : 0;
-	if (gnuplot(av))
+	if (res_gnuplot(av))
 		return -1;
 	fprintf(p->md, "![%s](%s)\n\n", title, name);
 	return 0;
