@@ -780,6 +780,11 @@ static int merge(struct publish *p, char **runs, int nruns)
 		fprintf(stderr, "%s:%d: %s\n", p->context, err.line, err.text);
 		goto fail;
 	}
+	if (!json_is_array(json_object_get(ctx, "figures"))) {
+		fprintf(stderr, "%s: no \"figures\" array\n", p->context);
+		json_decref(ctx);
+		goto fail;
+	}
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 	p->top = json_pack("{s:s, s:s, s:s, s:o, s:o, s:O}", "generator", "vmsg-publish", "jansson",
 			   JANSSON_VERSION, "generated", date, "runs", arr, "tune", tunes,
