@@ -18,7 +18,8 @@
 #   REPORT_OUT=DIR     where report.md, summary.json and *.svg go
 #   REPORT_ONLY="x86-tcg tune"  run only these labels of the set
 #
-# Every run has its own RUN_ID, results/report-<time>/<label>; its log is
+# Before each run kmod/ and bpf/ are built for its ARCH (make modules bpf: they hold one ARCH at
+# a time). Every run has its own RUN_ID, results/report-<time>/<label>; its log is
 # results/report-<time>/<label>.log, its wall time results/report-<time>/times.env, the host's
 # tool versions and git commit <run>/versions.env.
 set -euo pipefail
@@ -103,16 +104,25 @@ else
 		log "run $label ($envs): log $TOP/$label.log"
 		t0=$(date +%s)
 		rc=0
-		if [ "$kind" = tune ]; then
+		# kmod/*.ko and the bpf tools are built for one ARCH at a time (make bench's setup)
+		env "${envv[@]}" make -s modules bpf >"$TOP/$label.log" 2>&1 || rc=$?
+		if [ "$rc" != 0 ]; then
+			:
+		elif [ "$kind" = tune ]; then
 			env "${envv[@]}" TUNE_ID="report-$stamp/$label" scripts/tune.sh \
-				>"$TOP/$label.log" 2>&1 || rc=$?
-			tunes+=("$TOP/$label")
-			vdir=$TOP/$label
+				>>"$TOP/$label.log" 2>&1 || rc=$?
 		else
 			env "${envv[@]}" RUN_ID="report-$stamp/$label" scripts/bench.sh \
-				>"$TOP/$label.log" 2>&1 || rc=$?
-			benches+=("$TOP/$label")
-			vdir=$TOP/$label
+				>>"$TOP/$label.log" 2>&1 || rc=$?
+		fi
+		# a run that left a summary is reported (a failed cell is null in it), else named
+		vdir=$TOP/$label
+		if [ "$kind" = tune ] && compgen -G "$vdir/*/summary.json" >/dev/null; then
+			tunes+=("$vdir")
+		elif [ "$kind" = bench ] && [ -r "$vdir/summary.json" ]; then
+			benches+=("$vdir")
+		else
+			log "run $label left no summary.json: not in the report"
 		fi
 		t=$(($(date +%s) - t0))
 		echo "$label=$t" >>"$TOP/times.env"
