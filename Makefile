@@ -3,7 +3,7 @@
 #   make test    set up, run every test (host, QEMU guest, bench smoke): "N passed, N failed"
 #   make bench   set up, run the default comparison, write results/<run-id>/ and report.md
 # Also: make gate (latency regression gate), make chaos (faults on every bus message),
-# make tune (each hot-path knob against the untuned baseline), make check (checkpatch + sparse), make modules, make bpf, make clean. Variables go through: ICOUNT=3, REPS=, RUNTIME=, ONLY=, TESTS=, ...
+# make tune (each hot-path knob against the untuned baseline), make report (docs/report/), make check (checkpatch + sparse), make modules, make bpf, make clean. Variables go through: ICOUNT=3, REPS=, RUNTIME=, ONLY=, TESTS=, ...
 
 all: modules
 
@@ -30,6 +30,11 @@ chaos:
 
 tune: setup
 	scripts/tune.sh
+
+# the published comparison: the set of runs (REPORT_SET=full|quick) -> docs/report/;
+# REPORT_RUNS="dir ..." rebuilds it from existing runs (scripts/report.sh)
+report: setup
+	scripts/report.sh
 
 # modules, check and clean need only the headers (scripts/kdir.sh; KDIR= and KVER= pass
 # through); the guest image is fetched by scripts/kernel.sh where a guest is booted.
@@ -58,4 +63,4 @@ clean:
 	-$(MAKE) -C bench clean
 	rm -rf build
 
-.PHONY: all test setup bench gate tune chaos modules check bpf clean board lava
+.PHONY: all test setup bench gate tune report chaos modules check bpf clean board lava

@@ -10,8 +10,10 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "results.h"
 
@@ -651,4 +653,23 @@ void res_table__free(struct res_table *t)
 	free(t->cells);
 	t->cells = NULL;
 	t->nrows = t->cap = 0;
+}
+
+extern char **environ;
+
+/* gnuplot -c SCRIPT ARGS... (argv[0] "gnuplot", argv[2] the script): spawned, no shell */
+int res_gnuplot(char *const argv[])
+{
+	pid_t pid;
+	int st, err = posix_spawnp(&pid, "gnuplot", NULL, NULL, argv, environ);
+
+	if (err) {
+		fprintf(stderr, "gnuplot: %s\n", strerror(err));
+		return -1;
+	}
+	if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
+		fprintf(stderr, "gnuplot -c %s failed\n", argv[2]);
+		return -1;
+	}
+	return 0;
 }

@@ -138,4 +138,7 @@ const char *res_table__cell(const struct res_table *t, size_t row, size_t col);
 void res_table__print(const struct res_table *t, FILE *out);
 void res_table__free(struct res_table *t);
 
+/* gnuplot -c with arguments, posix_spawnp (no shell); 0, or -1 with a message on stderr */
+int res_gnuplot(char *const argv[]);
+
 #endif

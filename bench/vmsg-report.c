@@ -13,35 +13,15 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
 #include "results.h"
-
-extern char **environ;
-
-static int gnuplot(char *const argv[])
-{
-	pid_t pid;
-	int st, err = posix_spawnp(&pid, "gnuplot", NULL, NULL, argv, environ);
-
-	if (err) {
-		fprintf(stderr, "gnuplot: %s\n", strerror(err));
-		return -1;
-	}
-	if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
-		fprintf(stderr, "gnuplot -c %s failed\n", argv[2]);
-		return -1;
-	}
-	return 0;
-}
 
 #define MAX_SCEN 64
 #define MAX_TR 16
@@ -311,7 +291,7 @@ static int plot_bars(struct report *rp, const char *scen)
 		snprintf(ylabel, sizeof(ylabel), "%s", b ? bars[b].what : metric);
 		snprintf(title, sizeof(title), "%s: %s", scen, bars[b].what);
 		snprintf(png, sizeof(png), "%s/%s-%s.png", rp->plots, scen, bars[b].suffix);
-		if (gnuplot(av))
+		if (res_gnuplot(av))
 			return -1;
 		fprintf(rp->f, "![%s](plots/%s-%s.png)\n", title, scen, bars[b].suffix);
 	}
@@ -342,7 +322,7 @@ static int plot_pct(struct report *rp, const char *scen)
 	snprintf(title, sizeof(title), "%s: completion latency percentiles (fio)", scen);
 	snprintf(png, sizeof(png), "%s/%s-pct.png", rp->plots, scen);
 	av[5 + np] = NULL;
-	if (gnuplot(av))
+	if (res_gnuplot(av))
 		return -1;
 	fprintf(rp->f, "![%s](plots/%s-pct.png)\n", title, scen);
 	return 0;

@@ -132,6 +132,7 @@ ARCH=$HOST_ARCH tests/host/test_qemu_run.sh >build/qemu-run.tap 2>"$LOG/qemu-run
 tap qemu-run build/qemu-run.tap $?
 tests/host/test_lava.sh >build/lava.tap 2>"$LOG/lava.log"
 tap lava build/lava.tap $?
+tests/host/test_report.sh >build/report.tap 2>"$LOG/report.log"; tap report build/report.tap $?
 
 # ---- guest -----------------------------------------------------------------------------------
 if [ $kmod_ok = 1 ]; then

@@ -7,15 +7,18 @@
 # then bench/vmsg-tune writes results/tune-<time>/tuning.md: per variant, qd1 latency, qd32
 # IOPS, TCP throughput and round trip, messages per I/O, each against 00-untuned.
 #   ICOUNT=3 REPS=2 RUNTIME=2 VARIANTS="00-untuned 40-tuned" scripts/tune.sh
+#   TUNE_LIST=smoke.list            another scenario list (scripts/report.sh's quick set)
+#   TUNE_ID=report-<time>/tune      the output directory under results/ (default tune-<time>)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 # shellcheck source=guest/config.sh
 . guest/config.sh
-export ICOUNT=${ICOUNT:-3} REPS=${REPS:-2} RUNTIME=${RUNTIME:-2} LIST=tuning.list SMOKE=0
+export ICOUNT=${ICOUNT:-3} REPS=${REPS:-2} RUNTIME=${RUNTIME:-2} LIST=${TUNE_LIST:-tuning.list} SMOKE=0
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
-TOP=results/tune-$stamp
+TUNE_ID=${TUNE_ID:-tune-$stamp}
+TOP=results/$TUNE_ID
 log() { printf '[tune] %s\n' "$*" >&2; }
 
 mkdir -p "$TOP"
@@ -36,7 +39,7 @@ for f in "${files[@]}"; do
 	case "$trace" in '' | 0 | 1) ;; *) log "variant $v: TRACE=$trace, want 0 or 1"; exit 2 ;; esac
 	log "variant $v: $lp${only:+ (ONLY=$only)}${trace:+ (TRACE=$trace)}"
 	LOOP_PARAMS=$lp ONLY=${only:-null_blk veth msg} TRACE=${trace:-1} \
-		RUN_ID=tune-$stamp/$v scripts/bench.sh >"$TOP/$v.log" 2>&1 ||
+		RUN_ID=$TUNE_ID/$v scripts/bench.sh >"$TOP/$v.log" 2>&1 ||
 		log "variant $v: bench failed (see $TOP/$v.log)"
 	cp "$f" "$TOP/$v/variant.env"
 	runs+=("$TOP/$v")
