@@ -3,7 +3,8 @@
  * vmsg-blk-user: a virtio-blk device of the virtio-msg loop bus, played from user space
  * (libvmsgdev) and backed by a file with pread/pwrite.
  *
- *   vmsg-blk-user [-b N] [-E 0|1] [-s STATS] FILE    serve FILE until SIGTERM/SIGINT
+ *   vmsg-blk-user [-b N] [-E 0|1] [-i SERIAL] [-s STATS] FILE
+ *                                                     serve FILE until SIGTERM/SIGINT
  *   vmsg-blk-user --hostile                           write malformed messages, check refusals
  *
  * -b N: at most N messages per read() and per write() (1: one message per call). On exit the
@@ -36,6 +37,7 @@ struct blk {
 	int fd;
 	uint64_t size;
 	uint8_t *bounce;
+	const char *serial;
 	struct vmsgdev_chain chain;
 	struct virtio_blk_config config;
 };
@@ -87,7 +89,9 @@ static uint32_t blk_request(struct blk *blk, const struct vmsgdev_chain *c)
 			status = VIRTIO_BLK_S_IOERR;
 		break;
 	case VIRTIO_BLK_T_GET_ID: {
-		char id[VIRTIO_BLK_ID_BYTES] = "vmsg-blk-user";
+		char id[VIRTIO_BLK_ID_BYTES] = {0};
+
+		memcpy(id, blk->serial, strnlen(blk->serial, sizeof(id)));
 
 		len = data_in < sizeof(id) ? data_in : (uint32_t)sizeof(id);
 		written = (uint32_t)vmsgdev_buf_to_iov(in, c->nin, 0, id, len);
@@ -139,7 +143,7 @@ static int expect(int fd, const void *m, size_t len, int want, const char *what)
 static int hostile(void)
 {
 	struct vmsgdev *b = vmsgdev_open(1);
-	struct vmsgdev_dev_info info = { .device_id = VIRTIO_ID_BLOCK, .num_queues = 1 };
+	struct vmsgdev_dev_info info = {.device_id = VIRTIO_ID_BLOCK, .num_queues = 1};
 	struct vmsgdev_dev *d;
 	struct vmsg req, m;
 	struct vmsg_event_used *ev;
@@ -203,14 +207,14 @@ static int hostile(void)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = { { "hostile", no_argument, NULL, 'H' },
-					      { NULL, 0, NULL, 0 } };
-	struct vmsgdev_dev_info info = { .device_id = VIRTIO_ID_BLOCK,
-					 .vendor_id = 0x52455355, /* "USER" */
-					 .num_queues = 1,
-					 .ops = &blk_ops };
+	static const struct option opts[] = {{"hostile", no_argument, NULL, 'H'},
+					     {NULL, 0, NULL, 0}};
+	struct vmsgdev_dev_info info = {.device_id = VIRTIO_ID_BLOCK,
+					.vendor_id = 0x52455355, /* "USER" */
+					.num_queues = 1,
+					.ops = &blk_ops};
 	const struct vmsgdev_stats *st;
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = {.sa_handler = on_signal};
 	const char *stats = NULL;
 	unsigned int batch = 16;
 	struct vmsgdev *b;
@@ -219,13 +223,18 @@ int main(int argc, char **argv)
 	int event_idx = 1, c, ret;
 	FILE *f;
 
-	while ((c = getopt_long(argc, argv, "b:E:s:", opts, NULL)) != -1) {
+	memset(&blk, 0, sizeof(blk));
+	blk.serial = "vmsg-blk-user";
+	while ((c = getopt_long(argc, argv, "b:E:i:s:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			batch = (unsigned int)strtoul(optarg, NULL, 0);
 			break;
 		case 'E':
 			event_idx = atoi(optarg);
+			break;
+		case 'i':
+			blk.serial = optarg;
 			break;
 		case 's':
 			stats = optarg;
@@ -242,7 +251,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: vmsg-blk-user [-b 1..256] [-E 0|1] [-s STATS] FILE\n");
 		return 2;
 	}
-	memset(&blk, 0, sizeof(blk));
 	blk.fd = open(argv[optind], O_RDWR);
 	if (blk.fd < 0 || fstat(blk.fd, &sb) || sb.st_size < (off_t)SECTOR) {
 		fprintf(stderr, "vmsg-blk-user: %s: not a usable file\n", argv[optind]);
@@ -276,8 +284,8 @@ int main(int argc, char **argv)
 		st->writes, st->msgs_out,
 		st->writes ? (double)st->msgs_out / (double)st->writes : 0.0, st->refused);
 	if (stats && (f = fopen(stats, "w"))) {
-		fprintf(f, "batch %u\nreads %llu\nmsgs_in %llu\nwrites %llu\nmsgs_out %llu\n", batch,
-			st->reads, st->msgs_in, st->writes, st->msgs_out);
+		fprintf(f, "batch %u\nreads %llu\nmsgs_in %llu\nwrites %llu\nmsgs_out %llu\n",
+			batch, st->reads, st->msgs_in, st->writes, st->msgs_out);
 		fclose(f);
 	}
 	vmsgdev_close(b);

@@ -124,8 +124,7 @@ const struct vmsgdev_stats *vmsgdev_stats(const struct vmsgdev *b)
 
 struct vmsgdev_dev *vmsgdev_create(struct vmsgdev *b, const struct vmsgdev_dev_info *info)
 {
-	struct vmsg_lb_create c = { .device_id = info->device_id,
-				    .num_queues = info->num_queues };
+	struct vmsg_lb_create c = {.device_id = info->device_id, .num_queues = info->num_queues};
 	struct vmsgdev_dev *d;
 	unsigned int i;
 
@@ -138,8 +137,8 @@ struct vmsgdev_dev *vmsgdev_create(struct vmsgdev *b, const struct vmsgdev_dev_i
 		return NULL;
 	d->bus = b;
 	d->info = *info;
-	d->offered = info->features | (1ULL << VIRTIO_F_VERSION_1) |
-		     (1ULL << VIRTIO_F_ACCESS_PLATFORM);
+	d->offered =
+		info->features | (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_F_ACCESS_PLATFORM);
 	for (i = 0; i < VMSGDEV_MAX_QUEUES; i++)
 		vmsgdev_vq_reset(&d->vqs[i]);
 	if (ioctl(b->fd, VMSG_LB_IOC_CREATE, &c) < 0) {
@@ -182,7 +181,8 @@ int vmsgdev_flush(struct vmsgdev *b)
 			/* The message at pos was refused: skip it, keep the rest. */
 			fprintf(stderr, "vmsgdev: message refused: %s\n", strerror(errno));
 			b->stats.refused++;
-			n = (ssize_t)((vmsg_size((const struct vmsg_hdr *)(b->out + pos)) + 7u) & ~7u);
+			n = (ssize_t)((vmsg_size((const struct vmsg_hdr *)(b->out + pos)) + 7u) &
+				      ~7u);
 			if (!n)
 				break;
 		}
@@ -299,7 +299,8 @@ static int answer(struct vmsgdev_dev *d, const struct vmsg *req, struct vmsg *re
 		rs->num_blocks = rq->num_blocks;
 		for (i = 0; i < n; i++)
 			if (first + i >= first && first + i < FEATURE_BITS / 32)
-				rs->features[i] = htole32((uint32_t)(d->offered >> ((first + i) * 32)));
+				rs->features[i] =
+					htole32((uint32_t)(d->offered >> ((first + i) * 32)));
 		return 0;
 	}
 	case VMSG_SET_DRIVER_FEATURES: {

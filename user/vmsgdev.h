@@ -74,8 +74,8 @@ void vmsgdev_vq_disable_notify(struct vmsgdev_vq *vq);
 bool vmsgdev_vq_should_notify(struct vmsgdev_vq *vq);
 size_t vmsgdev_iov_to_buf(const struct iovec *iov, unsigned int n, size_t skip, void *buf,
 			  size_t len);
-size_t vmsgdev_buf_to_iov(const struct iovec *iov, unsigned int n, size_t skip,
-			  const void *buf, size_t len);
+size_t vmsgdev_buf_to_iov(const struct iovec *iov, unsigned int n, size_t skip, const void *buf,
+			  size_t len);
 
 struct vmsgdev;
 struct vmsgdev_dev;

@@ -221,8 +221,8 @@ size_t vmsgdev_iov_to_buf(const struct iovec *iov, unsigned int n, size_t skip, 
 	return done;
 }
 
-size_t vmsgdev_buf_to_iov(const struct iovec *iov, unsigned int n, size_t skip,
-			  const void *buf, size_t len)
+size_t vmsgdev_buf_to_iov(const struct iovec *iov, unsigned int n, size_t skip, const void *buf,
+			  size_t len)
 {
 	size_t done = 0, k;
 	unsigned int i;

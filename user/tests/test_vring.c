@@ -91,18 +91,18 @@ static void test_setup_refuses_bad_rings(void **state)
 	struct vmsgdev_vq q;
 
 	(void)state;
-	assert_int_equal(vmsgdev_vq_setup(&q, 6, BASE, BASE + AVAIL, BASE + USED, false, xlate,
-					  NULL),
-			 -EINVAL);
-	assert_int_equal(vmsgdev_vq_setup(&q, NUM, BASE + 8, BASE + AVAIL, BASE + USED, false,
-					  xlate, NULL),
-			 -EINVAL);
-	assert_int_equal(vmsgdev_vq_setup(&q, NUM, 0x10, BASE + AVAIL, BASE + USED, false, xlate,
-					  NULL),
-			 -EFAULT);
-	assert_int_equal(vmsgdev_vq_setup(&q, NUM, BASE, BASE + AVAIL, BASE + MEM - 4, false,
-					  xlate, NULL),
-			 -EFAULT);
+	assert_int_equal(
+		vmsgdev_vq_setup(&q, 6, BASE, BASE + AVAIL, BASE + USED, false, xlate, NULL),
+		-EINVAL);
+	assert_int_equal(
+		vmsgdev_vq_setup(&q, NUM, BASE + 8, BASE + AVAIL, BASE + USED, false, xlate, NULL),
+		-EINVAL);
+	assert_int_equal(
+		vmsgdev_vq_setup(&q, NUM, 0x10, BASE + AVAIL, BASE + USED, false, xlate, NULL),
+		-EFAULT);
+	assert_int_equal(
+		vmsgdev_vq_setup(&q, NUM, BASE, BASE + AVAIL, BASE + MEM - 4, false, xlate, NULL),
+		-EFAULT);
 	assert_false(q.ready);
 }
 
@@ -246,8 +246,8 @@ static void test_enable_notify_sees_new(void **state)
 
 static void test_iov_copy(void **state)
 {
-	uint8_t a[3], b[5], out[8] = { 0 }, in[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
-	struct iovec iov[2] = { { a, sizeof(a) }, { b, sizeof(b) } };
+	uint8_t a[3], b[5], out[8] = {0}, in[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+	struct iovec iov[2] = {{a, sizeof(a)}, {b, sizeof(b)}};
 
 	(void)state;
 	assert_int_equal(vmsgdev_buf_to_iov(iov, 2, 2, in, 8), 6);
