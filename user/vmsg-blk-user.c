@@ -172,7 +172,7 @@ static int hostile(void)
 	bad |= expect(fd, &m, VMSG_HDR_SIZE, EMSGSIZE, "size larger than the bus's");
 	/* bad size: GET_DEVICE_INFO answer without its payload */
 	m.hdr.msg_size = htole16(VMSG_HDR_SIZE);
-	bad |= expect(fd, &m, VMSG_HDR_SIZE, EPROTO, "short GET_DEVICE_INFO answer");
+	bad |= expect(fd, &m, VMSG_HDR_SIZE, EBADMSG, "short GET_DEVICE_INFO answer");
 	/* bad token */
 	vmsg_init(&m, VMSG_TYPE_RESPONSE, req.hdr.msg_id, vmsgdev_dev_num(d),
 		  sizeof(struct vmsg_device_info));

@@ -16,7 +16,8 @@
  *   VMSG_MAX_SIZE is refused (-EINVAL).
  * - write() takes messages laid out the same way: responses, EVENT_USED,
  *   EVENT_CONFIG.  Each is validated; the first bad one ends the call:
- *   -EPROTO (or -EINVAL, -ENODEV) if it was the first, else the bytes
+ *   the validator's error (-EBADMSG, -EMSGSIZE...), -EPROTO, -EINVAL or -ENODEV
+ *   if it was the first, else the bytes
  *   taken before it.  A response nobody waits for (late, wrong token) is
  *   refused with -ENOENT.
  * - mmap() of the fd maps the bus's DMA window (window_mb > 0 is needed):
