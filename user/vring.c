@@ -200,11 +200,13 @@ bool vmsgdev_vq_should_notify(struct vmsgdev_vq *vq)
 	return vring_need_event(ld16(&vq->avail->ring[vq->num]), new, old);
 }
 
-size_t vmsgdev_iov_to_buf(const struct iovec *iov, unsigned int n, size_t skip, void *buf,
-			  size_t len)
+/* Copy between @buf and the bytes of @iov from @skip on; @to_iov says which way. */
+static size_t iov_copy(const struct iovec *iov, unsigned int n, size_t skip, void *buf, size_t len,
+		       bool to_iov)
 {
 	size_t done = 0, k;
 	unsigned int i;
+	char *seg;
 
 	for (i = 0; i < n && done < len; i++) {
 		if (skip >= iov[i].iov_len) {
@@ -214,30 +216,25 @@ size_t vmsgdev_iov_to_buf(const struct iovec *iov, unsigned int n, size_t skip, 
 		k = iov[i].iov_len - skip;
 		if (k > len - done)
 			k = len - done;
-		memcpy((char *)buf + done, (char *)iov[i].iov_base + skip, k);
+		seg = (char *)iov[i].iov_base + skip;
+		if (to_iov)
+			memcpy(seg, (char *)buf + done, k);
+		else
+			memcpy((char *)buf + done, seg, k);
 		done += k;
 		skip = 0;
 	}
 	return done;
 }
 
+size_t vmsgdev_iov_to_buf(const struct iovec *iov, unsigned int n, size_t skip, void *buf,
+			  size_t len)
+{
+	return iov_copy(iov, n, skip, buf, len, false);
+}
+
 size_t vmsgdev_buf_to_iov(const struct iovec *iov, unsigned int n, size_t skip, const void *buf,
 			  size_t len)
 {
-	size_t done = 0, k;
-	unsigned int i;
-
-	for (i = 0; i < n && done < len; i++) {
-		if (skip >= iov[i].iov_len) {
-			skip -= iov[i].iov_len;
-			continue;
-		}
-		k = iov[i].iov_len - skip;
-		if (k > len - done)
-			k = len - done;
-		memcpy((char *)iov[i].iov_base + skip, (const char *)buf + done, k);
-		done += k;
-		skip = 0;
-	}
-	return done;
+	return iov_copy(iov, n, skip, (void *)buf, len, true);
 }
