@@ -57,15 +57,21 @@ wait_for 30 no_blk || fail "the disk is still there: $(msg_blk)"
 wait_for 20 sh -c "! grep -q '^dev ' $SYS_LOOP/stats" || fail "the device was not released"
 info "kill -9 under fio: I/O errors, disk gone"
 
-# again, one message per read()/write() call: back and verifies
-start_user 1
-fio_verify "$(msg_blk)" 4 4k --size=4m || fail "fio verify after restart"
-kill $upid
-wait $upid
-cat /tmp/user.stats
-grep -q '^batch 1$' /tmp/user.stats || fail "no stats from vmsg-blk-user"
-wait_for 30 no_blk || fail "the disk stayed after SIGTERM"
-info "restarted with one message per call: verify ok, removed again on exit"
+# again, one message per read()/write() call, then up to 16: back and verifies; messages per
+# call as the process counted them
+per_call() { # the stats file is "key value" lines
+	awk '{ v[$1] = $2 } END { printf "batch %s: %s messages in %s reads, %s in %s writes",
+		v["batch"], v["msgs_in"], v["reads"], v["msgs_out"], v["writes"] }' /tmp/user.stats
+}
+for b in 1 16; do
+	start_user $b
+	fio_verify "$(msg_blk)" 32 4k --size=4m || fail "fio verify after restart (batch $b)"
+	kill $upid
+	wait $upid
+	grep -q "^batch $b\$" /tmp/user.stats || fail "no stats from vmsg-blk-user"
+	wait_for 30 no_blk || fail "the disk stayed after SIGTERM"
+	info "restarted, $(per_call): verify ok, removed again on exit"
+done
 
 # the module unloads and reloads with a device up and its process gone
 start_user 16

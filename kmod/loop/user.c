@@ -451,6 +451,9 @@ static int vmsg_user_mmap(struct file *file, struct vm_area_struct *vma)
 
 	if (!vmsg_loop_window_on())
 		return -ENXIO;
+	/* Shared only: the process and the driver see the same bytes, no copy on write. */
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
 	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
 	for (i = 0; len && vmsg_loop_window_chunk(i, &start, &size); i++, pos += size) {
 		if (off >= pos + size)
