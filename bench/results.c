@@ -125,8 +125,9 @@ int res_figure__direction(const char *name)
 	return -EINVAL;
 }
 
-static const char *const res_transport_order[] = {"null_blk", "veth",	    "pci",     "mmio",
-						  "msg",      "msg-inline", "msg-poll"};
+static const char *const res_transport_order[] = {"null_blk", "veth",	  "pci",
+						  "mmio",     "msg",	  "msg-inline",
+						  "msg-poll", "msg-user", "msg-user1"};
 
 #define RES_NTRANSPORTS (int)(sizeof(res_transport_order) / sizeof(res_transport_order[0]))
 

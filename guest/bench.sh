@@ -78,6 +78,18 @@ die() {
 mkdir -p "$RAW" || die "cannot create $RAW"
 [ -r "$SCEN_DIR/$LIST" ] || die "no scenario list $SCEN_DIR/$LIST"
 
+# msg-user, msg-user1: a virtio-blk device played by a user-space process (vmsg-blk-user,
+# user/, /dev/virtio-msg-lb) on a sparse file of USER_BLK_MB MiB in /tmp, with up to 16 and
+# 1 message(s) per read()/write() call. Only when ONLY names them: the process needs the loop
+# bus's DMA window, so window_mb=16 is added to LOOP_PARAMS and the msg cells of that run map
+# through the window too. Each process's message counts per call go to $OUT/<name>.stats.
+USER_BLK_MB=${USER_BLK_MB:-256}
+USER_PIDS=""
+want_named() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
+if want_named msg-user || want_named msg-user1; then
+	LOOP_PARAMS="$LOOP_PARAMS window_mb=16"
+fi
+
 want() { # transport name -> 0 if selected
 	[ -z "$ONLY" ] && return 0
 	case " $ONLY " in *" $1 "*) return 0 ;; esac
@@ -94,12 +106,40 @@ load_modules() {
 			say "info: virtio-msg modules loaded from $KMOD_DIR ($LOOP_PARAMS)"
 			sleep 1 # let the loop bus probe its devices
 			LOAD_MODE=$(cat "$MODE_PARAM" 2>/dev/null)
+			want_named msg-user && start_user_blk msg-user 16
+			want_named msg-user1 && start_user_blk msg-user1 1
 		else
 			say "skip: msg (insmod failed, see dmesg)"
 		fi
 	else
 		say "skip: msg (virtio_msg.ko / virtio_msg_loop.ko not built)"
 	fi
+}
+
+# start_user_blk NAME BATCH: vmsg-blk-user whose disk has serial NAME
+start_user_blk() {
+	command -v vmsg-blk-user >/dev/null || {
+		say "skip: $1 (no vmsg-blk-user)"
+		return
+	}
+	dd if=/dev/zero of="/tmp/$1.img" bs=1M seek=$((USER_BLK_MB - 1)) count=1 2>/dev/null
+	vmsg-blk-user -b "$2" -i "$1" -s "$OUT/$1.stats" "/tmp/$1.img" 2>"$OUT/$1.log" &
+	USER_PIDS="$USER_PIDS $!"
+	for _i in $(seq 30); do
+		grep -qx "$1" /sys/block/vd*/serial 2>/dev/null && return
+		sleep 1
+	done
+	say "skip: $1 (no disk: $(tail -n 1 "$OUT/$1.log"))"
+}
+stop_user_blk() {
+	for p in $USER_PIDS; do
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	USER_PIDS=""
+	for f in "$OUT"/msg-user*.stats; do
+		[ -r "$f" ] && say "info: ${f##*/}: $(tr '\n' ' ' <"$f")"
+	done
 }
 
 BLK="" # "name=dev ..."
@@ -121,6 +161,7 @@ find_blk() {
 		serial=$(cat "$d/serial" 2>/dev/null || true)
 		case "$serial" in
 		"$SERIAL_BENCH"*) t=${serial#"$SERIAL_BENCH"} ;;
+		msg-user*) t=$serial ;;
 		*)
 			t=$(transport_of "$d/device") || continue
 			[ "$t" = msg ] || continue
@@ -145,6 +186,7 @@ msg_modes() {
 cell_mode() {
 	[ -n "$LOAD_MODE" ] || return 0
 	case $1 in
+	msg-user*) m=$LOAD_MODE ;; # the process is the device: no bus model of ours
 	msg-*) m=${1#msg-} ;;
 	*) m=$LOAD_MODE ;;
 	esac
@@ -155,6 +197,7 @@ cell_mode() {
 NET="" # "name:N ..." pairs set up in namespaces vmN-a / vmN-b
 NETNS="" # namespaces we created, deleted on exit: physical NICs return to the root namespace
 cleanup() {
+	stop_user_blk
 	for ns in $NETNS; do
 		ip netns del "$ns" 2>/dev/null
 	done
@@ -393,6 +436,7 @@ while read -r s t arg; do
 done <"$PLAN"
 rm -f "$PLAN"
 cell_mode msg # back to the load-time bus model
+stop_user_blk
 
 {
 	echo "MODE=$MODE"

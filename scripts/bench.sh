@@ -104,6 +104,7 @@ log "run $RUN_ID: mode $MODE, $LIST, $REPS reps x ${RUNTIME}s, ~$((estimate / 60
 	"measurement (timeout ${TIMEOUT}s)"
 
 make -s -C bench all rr-static >/dev/null || die "building bench/ failed"
+make -s -C user static >/dev/null || die "building user/ failed"
 
 relay() { # console lines -> console.log; BENCH lines -> terminal
 	while IFS= read -r line; do

@@ -9,7 +9,7 @@
 # virtio_mmio, virtio_pci, null_blk, veth, 9p over virtio, with their dependencies), our
 # kmod/*.ko in /kmod, fio (libaio), iperf3, iproute2's ip and perf with their shared libraries,
 # the bpf tools in /bpf (when built), guest/ (library, test runner and tests, bench) in /guest,
-# scenarios/, and the static rr in /bin. /init is guest/init. --bench is accepted for clarity:
+# scenarios/, and the static rr and vmsg-blk-user (user/) in /bin. /init is guest/init. --bench is accepted for clarity:
 # the image is the same, the kernel command line picks what runs (vmsg=test | bench=1 | vmsg=sh).
 # ARCH=arm64 on an x86 host (scripts/arch.sh): busybox, fio, iperf3, ip and their libraries come
 # from the arm64 sysroot (scripts/sysroot.sh), the libraries found by their ELF NEEDED entries
@@ -41,10 +41,12 @@ if [ "$CROSS" = 1 ]; then
 	BUSYBOX=$SYSROOT/bin/busybox
 	[ -x "$BUSYBOX" ] || die "no busybox in $SYSROOT (scripts/sysroot.sh)"
 	RR_STATIC=$ROOT/build/bench/$ARCH/rr-static
+	BLK_USER=$ROOT/build/user/$ARCH/vmsg-blk-user-static
 	BPF_BIN=$ROOT/bpf/.output/$ARCH
 else
 	BUSYBOX=$(command -v busybox) || die "busybox not found (apt-get install busybox-static)"
 	RR_STATIC=$ROOT/build/bench/rr-static
+	BLK_USER=$ROOT/build/user/vmsg-blk-user-static
 	BPF_BIN=$ROOT/bpf
 fi
 file -L "$BUSYBOX" 2>/dev/null | grep -q 'statically linked' ||
@@ -156,6 +158,7 @@ echo "127.0.0.1 localhost" >"$S/etc/hosts"
 
 # bench and bpf pieces (optional: the tests skip what is missing)
 [ -x "$RR_STATIC" ] && cp "$RR_STATIC" "$S/bin/rr"
+[ -x "$BLK_USER" ] && cp "$BLK_USER" "$S/bin/vmsg-blk-user"
 for t in msglat kicklat; do
 	[ -x "$BPF_BIN/$t" ] && cp "$BPF_BIN/$t" "$S/bpf/"
 done

@@ -120,9 +120,12 @@ tap unit build/unit.tap $?
 step fuzz make -C tests/fuzz run FUZZ_SECONDS="${FUZZ_SECONDS:-20}"
 make -C bench test >"$LOG/bench-unit.log" 2>&1
 tap bench-unit build/bench.tap $?
+rm -f build/user.tap
+make -C user test >"$LOG/user-unit.log" 2>&1
+tap user-unit build/user.tap $?
 step bpf-build make -C bpf
 step clang-format clang-format --dry-run --Werror bench/*.c bench/*.h bench/tests/*.c \
-	tests/unit/*.c tests/fuzz/*.c bpf/*.c bpf/*.h
+	tests/unit/*.c tests/fuzz/*.c bpf/*.c bpf/*.h user/*.c user/*.h user/tests/*.c
 step shellcheck shellcheck -x -S warning scripts/*.sh guest/*.sh guest/init guest/tests/*.sh \
 	tests/host/*.sh .ci/run lava/*.sh
 # accel.sh's probe logic is the host arch's (a foreign-arch guest never probes KVM)
@@ -137,6 +140,7 @@ tests/host/test_report.sh >build/report.tap 2>"$LOG/report.log"; tap report buil
 # ---- guest -----------------------------------------------------------------------------------
 if [ $kmod_ok = 1 ]; then
 	make -s -C bench rr-static >/dev/null 2>&1
+	make -s -C user static >/dev/null 2>&1
 	initrd=$ROOT/build/initramfs-test.cpio
 	if scripts/initramfs.sh --output "$initrd" >"$LOG/initramfs.log" 2>&1; then
 		say "booting the test guest (console: $LOG/guest.log)"

@@ -204,9 +204,13 @@ static int vmsg_loop_xfer(struct virtio_msg_device *vmdev, struct vmsg *req, str
 	slot->resp_ready = false;
 	slot->waiting = true;
 	spin_unlock(&slot->lock);
-	wake_up(&ld->wq);
+	if (ld->model->notify)
+		ld->model->notify(ld);
+	else
+		wake_up(&ld->wq);
 
-	left = wait_event_timeout(slot->wq, READ_ONCE(slot->resp_ready),
+	/* A removal (user.c: the process went away) ends the wait at once. */
+	left = wait_event_timeout(slot->wq, READ_ONCE(slot->resp_ready) || vmsg_loop_gone(ld),
 				  msecs_to_jiffies(READ_ONCE(vmsg_loop_timeout_ms)));
 
 	spin_lock(&slot->lock);
@@ -217,7 +221,7 @@ static int vmsg_loop_xfer(struct virtio_msg_device *vmdev, struct vmsg *req, str
 	} else {
 		/* Withdraw the request if the device has not taken it yet. */
 		slot->req_pending = false;
-		ret = -ETIMEDOUT;
+		ret = vmsg_loop_gone(ld) ? -ENODEV : -ETIMEDOUT;
 	}
 	slot->waiting = false;
 	slot->resp_ready = false;
@@ -404,8 +408,9 @@ static int vmsg_loop_alloc_vqs(struct vmsg_loop_dev *ld)
 	return 0;
 }
 
-struct vmsg_loop_dev *vmsg_loop_create(const struct vmsg_loop_model *model, unsigned int index,
-				       u16 dev_num)
+/* A device whose model data @priv exists before model->init (user.c). */
+struct vmsg_loop_dev *vmsg_loop_create_priv(const struct vmsg_loop_model *model,
+					    unsigned int index, u16 dev_num, void *priv)
 {
 	struct vmsg_loop_dev *ld;
 	int ret;
@@ -414,6 +419,7 @@ struct vmsg_loop_dev *vmsg_loop_create(const struct vmsg_loop_model *model, unsi
 	if (!ld)
 		return ERR_PTR(-ENOMEM);
 	ld->model = model;
+	ld->priv = priv;
 	ld->index = index;
 	INIT_LIST_HEAD(&ld->list);
 	init_waitqueue_head(&ld->wq);
@@ -440,17 +446,23 @@ struct vmsg_loop_dev *vmsg_loop_create(const struct vmsg_loop_model *model, unsi
 	ret = vmsg_loop_alloc_vqs(ld);
 	if (ret)
 		goto err_vqs;
-	ld->task = kthread_create(vmsg_loop_thread, ld, "vmsg-loop/%u", dev_num);
-	if (IS_ERR(ld->task)) {
-		ret = PTR_ERR(ld->task);
-		goto err_vqs;
+	/* A device side elsewhere (model->notify) needs no kthread. */
+	if (!model->notify) {
+		ld->task = kthread_create(vmsg_loop_thread, ld, "vmsg-loop/%u", dev_num);
+		if (IS_ERR(ld->task)) {
+			ret = PTR_ERR(ld->task);
+			ld->task = NULL;
+			goto err_vqs;
+		}
 	}
 	mutex_lock(&vmsg_loop_lock);
-	set_user_nice(ld->task, vmsg_loop_thread_nice);
+	if (ld->task)
+		set_user_nice(ld->task, vmsg_loop_thread_nice);
 	list_add_tail(&ld->list, &vmsg_loop_devs);
 	mutex_unlock(&vmsg_loop_lock);
 	atomic_inc(&vmsg_loop_live);
-	wake_up_process(ld->task);
+	if (ld->task)
+		wake_up_process(ld->task);
 	return ld;
 
 err_vqs:
@@ -462,6 +474,12 @@ err_free:
 	kfree(ld);
 	pr_err("%s%u: cannot create device: %d\n", model->name, index, ret);
 	return ERR_PTR(ret);
+}
+
+struct vmsg_loop_dev *vmsg_loop_create(const struct vmsg_loop_model *model, unsigned int index,
+				       u16 dev_num)
+{
+	return vmsg_loop_create_priv(model, index, dev_num, NULL);
 }
 
 /*
@@ -658,8 +676,14 @@ static int __init vmsg_loop_init(void)
 	ret = vmsg_loop_hotplug_init();
 	if (ret)
 		goto err_devices;
+	ret = vmsg_loop_user_init();
+	if (ret)
+		goto err_hotplug;
 	vmsg_loop_ping_start();
 	return 0;
+
+err_hotplug:
+	vmsg_loop_hotplug_exit();
 
 err_devices:
 	vmsg_loop_teardown();
@@ -678,6 +702,7 @@ err_fault:
 static void __exit vmsg_loop_exit(void)
 {
 	/* No add, remove or PING from here on, and none in progress. */
+	vmsg_loop_user_exit();
 	vmsg_loop_hotplug_exit();
 	vmsg_loop_ping_stop();
 	vmsg_loop_teardown();

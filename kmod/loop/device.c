@@ -60,7 +60,10 @@ void vmsg_loop_kick(struct vmsg_loop_dev *ld, unsigned int vq_index)
 	/* What the kicker saw in the ring is visible to the kthread. */
 	smp_mb__before_atomic();
 	set_bit(vq_index, &ld->avail_pending);
-	vmsg_loop_wake(ld);
+	if (ld->model->notify)
+		ld->model->notify(ld);
+	else
+		vmsg_loop_wake(ld);
 }
 
 /*

@@ -137,6 +137,33 @@ static int vmsg_loop_add(const char *buf)
 	return 0;
 }
 
+/**
+ * vmsg_loop_add_priv - create a device of @model with the lowest free number
+ * @model: its model (user.c)
+ * @priv: the model's data, there before model->init
+ *
+ * Not announced: the caller sends EVENT_DEVICE READY when the device side
+ * can answer.  Returns the device or an ERR_PTR.
+ */
+struct vmsg_loop_dev *vmsg_loop_add_priv(const struct vmsg_loop_model *model, void *priv)
+{
+	struct vmsg_loop_dev *ld;
+	unsigned int index;
+	int num;
+
+	mutex_lock(&vmsg_loop_hotplug_lock);
+	mutex_lock(&vmsg_loop_lock);
+	index = vmsg_loop_free_index(model, 1);
+	num = vmsg_loop_free_num();
+	mutex_unlock(&vmsg_loop_lock);
+	if (num < 0)
+		ld = ERR_PTR(num);
+	else
+		ld = vmsg_loop_create_priv(model, index, num, priv);
+	mutex_unlock(&vmsg_loop_hotplug_lock);
+	return ld;
+}
+
 /* Device @n, present and not yet removed, or NULL.  vmsg_loop_lock held. */
 static struct vmsg_loop_dev *vmsg_loop_find(unsigned int n)
 {

@@ -199,6 +199,10 @@ struct vmsg_loop_vq {
  *	(someone will kick the queue again); another negative errno when the
  *	driver broke the ring rules.
  * @reset: the driver reset the device (queues already reset)
+ * @notify: set when the device side is not in this kernel (user.c): no
+ *	kthread is made, and this is called, in any context (interrupts
+ *	possibly off), when a request waits in the slot or a queue was kicked
+ *	(a bit in avail_pending); must not sleep
  */
 struct vmsg_loop_model {
 	const char *name;
@@ -210,6 +214,7 @@ struct vmsg_loop_model {
 	u64 (*features)(struct vmsg_loop_dev *ld);
 	int (*handle_vq)(struct vmsg_loop_dev *ld, struct vmsg_loop_vq *vq, unsigned int budget);
 	void (*reset)(struct vmsg_loop_dev *ld);
+	void (*notify)(struct vmsg_loop_dev *ld);
 };
 
 /* Per-device counters, shown in /sys/devices/virtio-msg-loop/stats. */
@@ -374,6 +379,8 @@ extern struct list_head vmsg_loop_devs;
 void vmsg_loop_bus_cost(void);
 struct vmsg_loop_dev *vmsg_loop_create(const struct vmsg_loop_model *model, unsigned int index,
 				       u16 dev_num);
+struct vmsg_loop_dev *vmsg_loop_create_priv(const struct vmsg_loop_model *model,
+					    unsigned int index, u16 dev_num, void *priv);
 void vmsg_loop_register_all(void);
 void vmsg_loop_release(struct virtio_msg_device *vmdev);
 
@@ -388,6 +395,7 @@ void vmsg_loop_ping_stop(void);
 /* Run-time device changes (hotplug.c). */
 int vmsg_loop_hotplug_init(void);
 void vmsg_loop_hotplug_exit(void);
+struct vmsg_loop_dev *vmsg_loop_add_priv(const struct vmsg_loop_model *model, void *priv);
 struct kernel_param;
 int vmsg_loop_set_uint(const char *val, const struct kernel_param *kp,
 		       unsigned int min, unsigned int max);
@@ -505,6 +513,11 @@ void vmsg_loop_window_exit(struct device *dev);
 bool vmsg_loop_window_on(void);
 bool vmsg_loop_window_contains(u64 pa, u64 len);
 u64 vmsg_loop_window_outside(void);
+bool vmsg_loop_window_chunk(unsigned int i, phys_addr_t *start, size_t *size);
+
+/* Devices played by a user-space process (user.c). */
+int vmsg_loop_user_init(void);
+void vmsg_loop_user_exit(void);
 
 /* Device models. */
 extern const struct vmsg_loop_model vmsg_blk_model;

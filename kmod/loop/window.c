@@ -93,6 +93,16 @@ u64 vmsg_loop_window_outside(void)
 	return vmsg_win_outside ? page_to_phys(vmsg_win_outside) : 0;
 }
 
+/* Piece @i of the window (user.c maps them for a process); false past the last. */
+bool vmsg_loop_window_chunk(unsigned int i, phys_addr_t *start, size_t *size)
+{
+	if (i >= vmsg_win_nchunks)
+		return false;
+	*start = vmsg_win_chunks[i].start;
+	*size = vmsg_win_chunks[i].size;
+	return true;
+}
+
 /* ---- dma_map_ops ---------------------------------------------------------- */
 
 static void *vmsg_win_alloc(struct device *dev, size_t size, dma_addr_t *dma, gfp_t gfp,
