@@ -78,17 +78,25 @@ die() {
 mkdir -p "$RAW" || die "cannot create $RAW"
 [ -r "$SCEN_DIR/$LIST" ] || die "no scenario list $SCEN_DIR/$LIST"
 
-# msg-user, msg-user1: a virtio-blk device played by a user-space process (vmsg-blk-user,
-# user/, /dev/virtio-msg-lb) on a sparse file of USER_BLK_MB MiB in /tmp, with up to 16 and
-# 1 message(s) per read()/write() call. Only when ONLY names them: the process needs the loop
-# bus's DMA window, so window_mb=16 is added to LOOP_PARAMS and the msg cells of that run map
-# through the window too. Each process's message counts per call go to $OUT/<name>.stats.
+# msg-user, msg-user1, msg-user-ring: a virtio-blk device played by a user-space process
+# (vmsg-blk-user, user/, /dev/virtio-msg-lb) on a sparse file of USER_BLK_MB MiB in /tmp: up to
+# 16 / 1 message(s) per read()/write() call, or the shared message rings (64 slots, the ENTER
+# doorbell). msg-user and msg-user-ring run by default, msg-user1 when ONLY names it. The
+# process needs the loop bus's DMA window: their cells run last, with the loop module reloaded
+# with window_mb=16 added to LOOP_PARAMS (unless it has one), then reloaded as it was, so the
+# other msg cells are not changed. Each process's message counts per call go to
+# $OUT/<name>.stats.
 USER_BLK_MB=${USER_BLK_MB:-256}
 USER_PIDS=""
 want_named() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
-if want_named msg-user || want_named msg-user1; then
-	LOOP_PARAMS="$LOOP_PARAMS window_mb=16"
-fi
+want_user() { # msg-user* contender -> 0 if selected
+	[ -z "$ONLY" ] && [ "$1" != msg-user1 ] && return 0
+	want_named "$1"
+}
+USER_NAMES=""
+for _u in msg-user msg-user1 msg-user-ring; do
+	want_user $_u && USER_NAMES="$USER_NAMES $_u"
+done
 
 want() { # transport name -> 0 if selected
 	[ -z "$ONLY" ] && return 0
@@ -106,8 +114,6 @@ load_modules() {
 			say "info: virtio-msg modules loaded from $KMOD_DIR ($LOOP_PARAMS)"
 			sleep 1 # let the loop bus probe its devices
 			LOAD_MODE=$(cat "$MODE_PARAM" 2>/dev/null)
-			want_named msg-user && start_user_blk msg-user 16
-			want_named msg-user1 && start_user_blk msg-user1 1
 		else
 			say "skip: msg (insmod failed, see dmesg)"
 		fi
@@ -116,17 +122,24 @@ load_modules() {
 	fi
 }
 
-# start_user_blk NAME BATCH: vmsg-blk-user whose disk has serial NAME
+# start_user_blk NAME: vmsg-blk-user whose disk has serial NAME; adds NAME=/dev/vdX to UBLK
+UBLK=""
 start_user_blk() {
-	command -v vmsg-blk-user >/dev/null || {
-		say "skip: $1 (no vmsg-blk-user)"
-		return
-	}
+	case $1 in
+	msg-user) _a="-b 16" ;;
+	msg-user1) _a="-b 1" ;;
+	*) _a="-r 64" ;;
+	esac
 	dd if=/dev/zero of="/tmp/$1.img" bs=1M seek=$((USER_BLK_MB - 1)) count=1 2>/dev/null
-	vmsg-blk-user -b "$2" -i "$1" -s "$OUT/$1.stats" "/tmp/$1.img" 2>"$OUT/$1.log" &
+	# shellcheck disable=SC2086 # options
+	vmsg-blk-user $_a -i "$1" -s "$OUT/$1.stats" "/tmp/$1.img" >/dev/null 2>"$OUT/$1.log" &
 	USER_PIDS="$USER_PIDS $!"
 	for _i in $(seq 30); do
-		grep -qx "$1" /sys/block/vd*/serial 2>/dev/null && return
+		for _d in /sys/block/vd*; do
+			[ "$(cat "$_d/serial" 2>/dev/null)" = "$1" ] || continue
+			UBLK="$UBLK $1=/dev/${_d##*/}"
+			return
+		done
 		sleep 1
 	done
 	say "skip: $1 (no disk: $(tail -n 1 "$OUT/$1.log"))"
@@ -161,7 +174,7 @@ find_blk() {
 		serial=$(cat "$d/serial" 2>/dev/null || true)
 		case "$serial" in
 		"$SERIAL_BENCH"*) t=${serial#"$SERIAL_BENCH"} ;;
-		msg-user*) t=$serial ;;
+		msg-user*) continue ;; # user_cells
 		*)
 			t=$(transport_of "$d/device") || continue
 			[ "$t" = msg ] || continue
@@ -389,6 +402,17 @@ while read -r s _; do
 	esac >>"$PLAN"
 done <"$SCEN_DIR/$LIST"
 cells=$(wc -l <"$PLAN")
+# the user-space contenders' cells (run last, user_cells): one per blk scenario each
+ucells=0
+if [ -n "$USER_NAMES" ] && [ -n "$LOAD_MODE" ]; then
+	if command -v vmsg-blk-user >/dev/null; then
+		nblk=$(grep -c '^blk/' "$SCEN_DIR/$LIST")
+		for _u in $USER_NAMES; do ucells=$((ucells + nblk)); done
+	else
+		say "skip:$USER_NAMES (no vmsg-blk-user)"
+	fi
+fi
+cells=$((cells + ucells))
 # The bpf tools still cost per event (fentry trampolines, tracepoints): the timed repetitions
 # 1..REPS run without them, and one extra repetition 0 runs traced, for the notification /
 # message counts and the tracers' own overhead.
@@ -400,43 +424,78 @@ total=$((cells * (REPS + TRACED)))
 [ "$total" -gt 0 ] || die "nothing to run"
 say "plan: $cells cells x ($REPS reps + $TRACED traced) x ${RUNTIME}s = $total runs"
 
+# run_plan FILE: every cell of FILE ("scenario transport device-or-pair" lines)
+run_plan() {
+	while read -r s t arg; do
+		name=$(echo "$s" | sed 's|/|-|; s|\.[a-z]*$||')
+		r=$((1 - TRACED))
+		while [ $r -le "$REPS" ]; do
+			now=$(date +%s)
+			if [ $step -gt 0 ]; then
+				left=$(((now - start) * (total - step) / step))
+			else
+				left=$(((RUNTIME + 2) * total))
+			fi
+			step=$((step + 1))
+			rl=$r/$REPS
+			[ $r = 0 ] && rl=traced
+			say "progress $step/$total scenario=$name transport=$t rep=$rl left=${left}s"
+			stem=$RAW/${name}__${t}__r$r
+			cell_mode "$t"
+			[ $r = 0 ] && bpf_start "$stem"
+			case "$s" in
+			blk/*) run_blk "$SCEN_DIR/$s" "$arg" "$stem" $((r > 0)) ;;
+			net/*) run_net "$SCEN_DIR/$s" "$arg" "$stem" ;;
+			esac
+			rc=$?
+			[ $r = 0 ] && bpf_stop
+			if [ $rc -ne 0 ]; then
+				fail=$((fail + 1))
+				say "fail scenario=$name transport=$t rep=$r rc=$rc: $(tail -n 2 "$stem.log" | tr '\n' ' ')"
+				mv "$stem.json" "$stem.failed" 2>/dev/null
+			fi
+			r=$((r + 1))
+		done
+	done <"$1"
+}
+
+# user_cells: the msg-user* cells, with the loop module reloaded with a DMA window if it has
+# none, then reloaded as it was
+user_cells() {
+	[ "$ucells" -gt 0 ] || return 0
+	params=$LOOP_PARAMS
+	case " $params " in *" window_mb="*) ;; *) params="$params window_mb=16" ;; esac
+	if [ "$params" != "$LOOP_PARAMS" ]; then
+		# shellcheck disable=SC2086 # one word per module parameter
+		if ! rmmod virtio_msg_loop || ! insmod "$KMOD_DIR/virtio_msg_loop.ko" $params; then
+			say "skip:$USER_NAMES (reloading virtio_msg_loop with $params failed)"
+			return 1
+		fi
+		say "info: virtio_msg_loop reloaded for$USER_NAMES ($params)"
+		sleep 1
+	fi
+	UBLK=""
+	for u in $USER_NAMES; do start_user_blk "$u"; done
+	while read -r s _; do
+		case "$s" in blk/*) ;; *) continue ;; esac
+		for c in $UBLK; do echo "$s ${c%%=*} ${c#*=}"; done
+	done <"$SCEN_DIR/$LIST" >"$PLAN"
+	run_plan "$PLAN"
+	stop_user_blk
+	if [ "$params" != "$LOOP_PARAMS" ]; then
+		# shellcheck disable=SC2086
+		rmmod virtio_msg_loop && insmod "$KMOD_DIR/virtio_msg_loop.ko" $LOOP_PARAMS ||
+			say "info: reloading virtio_msg_loop as it was ($LOOP_PARAMS) failed"
+	fi
+}
+
 start=$(date +%s)
 step=0
 fail=0
-while read -r s t arg; do
-	name=$(echo "$s" | sed 's|/|-|; s|\.[a-z]*$||')
-	r=$((1 - TRACED))
-	while [ $r -le "$REPS" ]; do
-		now=$(date +%s)
-		if [ $step -gt 0 ]; then
-			left=$(((now - start) * (total - step) / step))
-		else
-			left=$(((RUNTIME + 2) * total))
-		fi
-		step=$((step + 1))
-		rl=$r/$REPS
-		[ $r = 0 ] && rl=traced
-		say "progress $step/$total scenario=$name transport=$t rep=$rl left=${left}s"
-		stem=$RAW/${name}__${t}__r$r
-		cell_mode "$t"
-		[ $r = 0 ] && bpf_start "$stem"
-		case "$s" in
-		blk/*) run_blk "$SCEN_DIR/$s" "$arg" "$stem" $((r > 0)) ;;
-		net/*) run_net "$SCEN_DIR/$s" "$arg" "$stem" ;;
-		esac
-		rc=$?
-		[ $r = 0 ] && bpf_stop
-		if [ $rc -ne 0 ]; then
-			fail=$((fail + 1))
-			say "fail scenario=$name transport=$t rep=$r rc=$rc: $(tail -n 2 "$stem.log" | tr '\n' ' ')"
-			mv "$stem.json" "$stem.failed" 2>/dev/null
-		fi
-		r=$((r + 1))
-	done
-done <"$PLAN"
-rm -f "$PLAN"
+run_plan "$PLAN"
 cell_mode msg # back to the load-time bus model
-stop_user_blk
+user_cells
+rm -f "$PLAN"
 
 {
 	echo "MODE=$MODE"

@@ -84,12 +84,17 @@ fi
 mkdir -p "$OUT/raw"
 
 # virtio-msg contenders are added when the modules are built: msg (the loop bus's load-time
-# mode, thread by default) and the same devices under the other bus models (guest/bench.sh)
+# mode, thread by default), the same devices under the other bus models, and msg-user /
+# msg-user-ring (guest/bench.sh)
 EXPECT=null_blk,pci,mmio,veth
 ntr=4
 if [ -r kmod/virtio_msg.ko ] && [ -r kmod/virtio_msg_loop.ko ]; then
 	EXPECT=$EXPECT,msg,msg-inline,msg-poll
 	ntr=7
+	# and the blk devices played from user space (vmsg-blk-user, built below), run last with
+	# the loop module reloaded with a DMA window
+	EXPECT=$EXPECT,msg-user,msg-user-ring
+	ntr=9
 fi
 
 # cells x reps x (runtime + 1 s ramp + ~2 s setup), for the timeout and the user

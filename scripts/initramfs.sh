@@ -159,6 +159,8 @@ echo "127.0.0.1 localhost" >"$S/etc/hosts"
 # bench and bpf pieces (optional: the tests skip what is missing)
 [ -x "$RR_STATIC" ] && cp "$RR_STATIC" "$S/bin/rr"
 [ -x "$BLK_USER" ] && cp "$BLK_USER" "$S/bin/vmsg-blk-user"
+[ -x "${BLK_USER%blk-user-static}net-user-static" ] &&
+	cp "${BLK_USER%blk-user-static}net-user-static" "$S/bin/vmsg-net-user"
 for t in msglat kicklat; do
 	[ -x "$BPF_BIN/$t" ] && cp "$BPF_BIN/$t" "$S/bpf/"
 done

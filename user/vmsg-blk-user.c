@@ -3,12 +3,14 @@
  * vmsg-blk-user: a virtio-blk device of the virtio-msg loop bus, played from user space
  * (libvmsgdev) and backed by a file with pread/pwrite.
  *
- *   vmsg-blk-user [-b N] [-E 0|1] [-i SERIAL] [-s STATS] FILE
+ *   vmsg-blk-user [-b N | -r N] [-E 0|1] [-i SERIAL] [-s STATS] FILE
  *                                                     serve FILE until SIGTERM/SIGINT
  *   vmsg-blk-user --hostile                           write malformed messages, check refusals
  *
- * -b N: at most N messages per read() and per write() (1: one message per call). On exit the
- * message counts per call go to stderr and, with -s, to STATS ("key value" lines).
+ * -b N: at most N messages per read() and per write() (1: one message per call). -r N: the
+ * shared message rings of N slots each way and the ENTER doorbell instead of read()/write().
+ * On exit the message counts per call go to stderr and, with -s, to STATS ("key value" lines;
+ * in ring mode reads and writes both count doorbell calls).
  */
 #include <endian.h>
 #include <errno.h>
@@ -19,6 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -140,6 +144,64 @@ static int expect(int fd, const void *m, size_t len, int want, const char *what)
 	return n < 0 && err == want ? 0 : 1;
 }
 
+static int enter_expect(int fd, int want, const char *what)
+{
+	int n = ioctl(fd, VMSG_LB_IOC_ENTER, 0UL);
+	int err = n < 0 ? errno : 0;
+
+	printf("hostile: ring: %s: %s (%s)\n", what, n < 0 ? "refused" : "TAKEN",
+	       n < 0 ? strerror(err) : "no error");
+	return n < 0 && err == want ? 0 : 1;
+}
+
+/* The shared rings: garbage indices and messages must be errors, never an oops or a hang. */
+static int hostile_ring(int fd, uint16_t dev, const struct vmsg *req)
+{
+	struct vmsg_lb_ring r = {.entries = 3, .efd = -1};
+	struct vmsg_lb_ring_ctl *to_proc, *to_kern;
+	uint8_t *mem, *kslots;
+	struct vmsg m;
+	int bad = 0;
+
+	bad |= ioctl(fd, VMSG_LB_IOC_RING, &r) == 0 || errno != EINVAL;
+	r.entries = 4;
+	if (ioctl(fd, VMSG_LB_IOC_RING, &r) < 0) {
+		perror("vmsg-blk-user: VMSG_LB_IOC_RING");
+		return 1;
+	}
+	bad |= ioctl(fd, VMSG_LB_IOC_RING, &r) == 0 || errno != EBUSY;
+	mem = mmap(NULL, r.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, VMSG_LB_RING_OFFSET);
+	if (mem == MAP_FAILED) {
+		perror("vmsg-blk-user: mmap of the rings");
+		return 1;
+	}
+	to_proc = (struct vmsg_lb_ring_ctl *)mem;
+	to_kern = to_proc + 1;
+	kslots = mem + VMSG_LB_RING_SLOTS + 4 * VMSG_LB_RING_SLOT;
+	to_kern->tail = 1000;
+	bad |= enter_expect(fd, ERANGE, "to-kernel tail far beyond the ring");
+	to_kern->tail = 0xffffffffu;
+	bad |= enter_expect(fd, ERANGE, "to-kernel tail behind its head");
+	to_kern->tail = 0;
+	to_proc->head = 77;
+	bad |= enter_expect(fd, ERANGE, "to-process head beyond what was produced");
+	to_proc->head = 0;
+	memset(kslots, 0xa5, VMSG_LB_RING_SLOT);
+	to_kern->tail = 1;
+	bad |= enter_expect(fd, EMSGSIZE, "garbage slot");
+	vmsg_init(&m, VMSG_TYPE_RESPONSE, req->hdr.msg_id, dev, sizeof(struct vmsg_device_info));
+	m.hdr.token = htole16(le16toh(req->hdr.token) + 1);
+	memcpy(kslots + VMSG_LB_RING_SLOT, &m, vmsg_size(&m.hdr));
+	to_kern->tail = 2;
+	bad |= enter_expect(fd, ENOENT, "wrong token");
+	bad |= to_kern->head != 2;
+	/* and a clean doorbell works again */
+	bad |= ioctl(fd, VMSG_LB_IOC_ENTER, 0UL) < 0;
+	printf("hostile: ring: head %u, doorbell %s\n", to_kern->head, bad ? "FAIL" : "ok");
+	munmap(mem, r.size);
+	return bad;
+}
+
 static int hostile(void)
 {
 	struct vmsgdev *b = vmsgdev_open(1);
@@ -200,6 +262,7 @@ static int hostile(void)
 	/* garbage */
 	memset(buf, 0xa5, sizeof(buf));
 	bad |= expect(fd, buf, sizeof(buf), EMSGSIZE, "garbage");
+	bad |= hostile_ring(fd, vmsgdev_dev_num(d), &req);
 	printf("hostile: %s\n", bad ? "FAIL" : "every malformed message refused");
 	vmsgdev_close(b);
 	return bad;
@@ -216,7 +279,7 @@ int main(int argc, char **argv)
 	const struct vmsgdev_stats *st;
 	struct sigaction sa = {.sa_handler = on_signal};
 	const char *stats = NULL;
-	unsigned int batch = 16;
+	unsigned int batch = 16, ring = 0;
 	struct vmsgdev *b;
 	struct blk blk;
 	struct stat sb;
@@ -225,7 +288,7 @@ int main(int argc, char **argv)
 
 	memset(&blk, 0, sizeof(blk));
 	blk.serial = "vmsg-blk-user";
-	while ((c = getopt_long(argc, argv, "b:E:i:s:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "b:E:i:r:s:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			batch = (unsigned int)strtoul(optarg, NULL, 0);
@@ -236,19 +299,24 @@ int main(int argc, char **argv)
 		case 'i':
 			blk.serial = optarg;
 			break;
+		case 'r':
+			ring = (unsigned int)strtoul(optarg, NULL, 0);
+			break;
 		case 's':
 			stats = optarg;
 			break;
 		case 'H':
 			return hostile();
 		default:
-			fprintf(stderr, "usage: vmsg-blk-user [-b N] [-E 0|1] [-s STATS] FILE | "
-					"--hostile\n");
+			fprintf(stderr,
+				"usage: vmsg-blk-user [-b N | -r N] [-E 0|1] [-s STATS] FILE "
+				"| --hostile\n");
 			return 2;
 		}
 	}
-	if (optind != argc - 1 || !batch || batch > 256) {
-		fprintf(stderr, "usage: vmsg-blk-user [-b 1..256] [-E 0|1] [-s STATS] FILE\n");
+	if (optind != argc - 1 || !batch || batch > 256 || ring > VMSG_LB_RING_MAX) {
+		fprintf(stderr,
+			"usage: vmsg-blk-user [-b 1..256 | -r 2..256] [-E 0|1] [-s STATS] FILE\n");
 		return 2;
 	}
 	blk.fd = open(argv[optind], O_RDWR);
@@ -269,12 +337,25 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 
 	b = vmsgdev_open(batch);
-	if (!b || !blk.bounce || !vmsgdev_create(b, &info)) {
+	if (!b || !blk.bounce) {
 		perror("vmsg-blk-user: " VMSG_LB_DEVICE);
 		return 1;
 	}
-	fprintf(stderr, "vmsg-blk-user: %s, %" PRIu64 " MiB, up to %u message(s) per call\n",
-		argv[optind], blk.size >> 20, batch);
+	if (ring && (ret = vmsgdev_ring(b, ring)) < 0) {
+		fprintf(stderr, "vmsg-blk-user: rings of %u: %s\n", ring, strerror(-ret));
+		return 1;
+	}
+	if (!vmsgdev_create(b, &info)) {
+		perror("vmsg-blk-user: " VMSG_LB_DEVICE);
+		return 1;
+	}
+	if (ring)
+		fprintf(stderr, "vmsg-blk-user: %s, %" PRIu64 " MiB, message rings of %u\n",
+			argv[optind], blk.size >> 20, ring);
+	else
+		fprintf(stderr,
+			"vmsg-blk-user: %s, %" PRIu64 " MiB, up to %u message(s) per call\n",
+			argv[optind], blk.size >> 20, batch);
 	ret = vmsgdev_run(b, &stop);
 	st = vmsgdev_stats(b);
 	fprintf(stderr,
@@ -284,8 +365,9 @@ int main(int argc, char **argv)
 		st->writes, st->msgs_out,
 		st->writes ? (double)st->msgs_out / (double)st->writes : 0.0, st->refused);
 	if (stats && (f = fopen(stats, "w"))) {
-		fprintf(f, "batch %u\nreads %llu\nmsgs_in %llu\nwrites %llu\nmsgs_out %llu\n",
-			batch, st->reads, st->msgs_in, st->writes, st->msgs_out);
+		fprintf(f,
+			"batch %u\nring %u\nreads %llu\nmsgs_in %llu\nwrites %llu\nmsgs_out %llu\n",
+			batch, ring, st->reads, st->msgs_in, st->writes, st->msgs_out);
 		fclose(f);
 	}
 	vmsgdev_close(b);

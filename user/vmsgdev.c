@@ -6,9 +6,11 @@
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -47,6 +49,18 @@ struct vmsgdev {
 	size_t out_len;
 	unsigned int out_msgs;
 	struct vmsgdev_stats stats;
+	/* ring mode (vmsgdev_ring) */
+	bool ring;
+	uint8_t *rmem;
+	size_t rsize;
+	int efd;
+	struct vmsgdev_mring to_proc;
+	struct vmsgdev_mring to_kern;
+	/* vmsgdev_watch */
+	int watch_fd;
+	bool watch_on;
+	void (*watch_ready)(void *opaque);
+	void *watch_opaque;
 };
 
 void *vmsgdev_xlate(void *bus, uint64_t addr, uint64_t len)
@@ -70,6 +84,8 @@ struct vmsgdev *vmsgdev_open(unsigned int batch)
 	if (!b)
 		return NULL;
 	b->batch = batch ? batch : 1;
+	b->efd = -1;
+	b->watch_fd = -1;
 	b->fd = open(VMSG_LB_DEVICE, O_RDWR | O_CLOEXEC);
 	if (b->fd < 0)
 		goto err;
@@ -104,12 +120,55 @@ void vmsgdev_close(struct vmsgdev *b)
 	if (!b)
 		return;
 	munmap(b->win, b->win_size);
+	if (b->rmem)
+		munmap(b->rmem, b->rsize);
+	if (b->efd >= 0)
+		close(b->efd);
 	close(b->fd);
 	for (i = 0; i < b->ndevs; i++)
 		free(b->devs[i]);
 	free(b->in);
 	free(b->out);
 	free(b);
+}
+
+int vmsgdev_ring(struct vmsgdev *b, unsigned int entries)
+{
+	struct vmsg_lb_ring r = {.entries = entries};
+	void *p;
+
+	if (b->ring)
+		return -EBUSY;
+	b->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (b->efd < 0)
+		return -errno;
+	r.efd = b->efd;
+	if (ioctl(b->fd, VMSG_LB_IOC_RING, &r) < 0)
+		return -errno;
+	p = mmap(NULL, r.size, PROT_READ | PROT_WRITE, MAP_SHARED, b->fd, VMSG_LB_RING_OFFSET);
+	if (p == MAP_FAILED)
+		return -errno;
+	b->rmem = p;
+	b->rsize = r.size;
+	vmsgdev_mring_init(&b->to_proc, b->rmem, b->rmem + VMSG_LB_RING_SLOTS, entries);
+	vmsgdev_mring_init(&b->to_kern, b->rmem + sizeof(struct vmsg_lb_ring_ctl),
+			   b->rmem + VMSG_LB_RING_SLOTS + (size_t)entries * VMSG_LB_RING_SLOT,
+			   entries);
+	b->ring = true;
+	return 0;
+}
+
+void vmsgdev_watch(struct vmsgdev *b, int fd, void (*ready)(void *opaque), void *opaque)
+{
+	b->watch_fd = fd;
+	b->watch_ready = ready;
+	b->watch_opaque = opaque;
+	b->watch_on = true;
+}
+
+void vmsgdev_watch_enable(struct vmsgdev *b, bool on)
+{
+	b->watch_on = on;
 }
 
 int vmsgdev_fd(const struct vmsgdev *b)
@@ -167,11 +226,15 @@ struct vmsgdev_vq *vmsgdev_queue(struct vmsgdev_dev *d, unsigned int vq)
 
 /* ---- output ------------------------------------------------------------------------ */
 
+static int ring_enter(struct vmsgdev *b, unsigned long flags);
+
 int vmsgdev_flush(struct vmsgdev *b)
 {
 	size_t pos = 0;
 	ssize_t n;
 
+	if (b->ring)
+		return vmsgdev_mring_queued(&b->to_kern) ? ring_enter(b, 0) : 0;
 	while (pos < b->out_len) {
 		n = write(b->fd, b->out + pos, b->out_len - pos);
 		b->stats.writes++;
@@ -197,9 +260,19 @@ int vmsgdev_flush(struct vmsgdev *b)
 int vmsgdev_send_raw(struct vmsgdev *b, const void *msg, size_t len)
 {
 	size_t padded = (len + VMSG_LB_ALIGN - 1) & ~(size_t)(VMSG_LB_ALIGN - 1);
+	int r;
 
 	if (len > VMSG_MAX_SIZE)
 		return -EMSGSIZE;
+	if (b->ring) {
+		/* full: ring the doorbell, the kernel takes what is there */
+		while ((r = vmsgdev_mring_push(&b->to_kern, msg, len)) == -ENOSPC)
+			if ((r = ring_enter(b, 0)) < 0)
+				return r;
+		if (!r)
+			b->stats.msgs_out++;
+		return r;
+	}
 	if (b->out_msgs >= b->batch)
 		vmsgdev_flush(b);
 	memset(b->out + b->out_len, 0, padded);
@@ -436,13 +509,94 @@ static void handle(struct vmsgdev *b, const struct vmsg *m, size_t len)
 		send_msg(b, &resp);
 }
 
+/* The doorbell: the kernel takes our messages and hands over its own; returns how many. */
+static int ring_enter(struct vmsgdev *b, unsigned long flags)
+{
+	int n = ioctl(b->fd, VMSG_LB_IOC_ENTER, flags);
+
+	b->stats.reads++;
+	b->stats.writes++;
+	if (n >= 0)
+		return n;
+	switch (errno) {
+	case EINTR:
+		return 0;
+	case ERANGE: /* our indices, as the kernel saw them: the ring is unusable */
+	case ENXIO:
+		return -errno;
+	}
+	/* a message was refused (consumed): the rest go with the next call */
+	fprintf(stderr, "vmsgdev: message refused: %s\n", strerror(errno));
+	b->stats.refused++;
+	return 0;
+}
+
+/* Poll the watched fd and, in ring mode, the eventfd (@wait: up to a second). */
+static int watch_poll(struct vmsgdev *b, bool wait)
+{
+	struct pollfd p[2] = {{.fd = b->ring ? b->efd : b->fd, .events = POLLIN},
+			      {.fd = b->watch_on ? b->watch_fd : -1, .events = POLLIN}};
+	uint64_t v;
+	int n = poll(p, 2, wait ? 1000 : 0);
+
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	if (p[1].revents)
+		b->watch_ready(b->watch_opaque);
+	if (b->ring && (p[0].revents & POLLIN) && read(b->efd, &v, sizeof(v)) < 0 &&
+	    errno != EAGAIN)
+		return -errno;
+	return p[0].revents & POLLIN;
+}
+
+static int run_ring(struct vmsgdev *b, volatile int *stop)
+{
+	struct vmsg m;
+	int n = 0, r;
+
+	while (!*stop) {
+		if (b->watch_fd >= 0) {
+			/* something moved last time, or answers wait: do not sleep */
+			r = watch_poll(b, !n && !vmsgdev_mring_queued(&b->to_kern));
+			if (r < 0)
+				return r;
+			n = ring_enter(b, 0);
+		} else {
+			n = ring_enter(b, VMSG_LB_ENTER_WAIT);
+		}
+		if (n < 0)
+			return n;
+		while ((r = vmsgdev_mring_pop(&b->to_proc, &m)) != 0) {
+			if (r == -EIO)
+				return r;
+			if (r < 0)
+				continue;
+			b->stats.msgs_in++;
+			handle(b, &m, (size_t)r);
+		}
+	}
+	return 0;
+}
+
 int vmsgdev_run(struct vmsgdev *b, volatile int *stop)
 {
 	struct vmsg m;
 	size_t pos, size;
 	ssize_t n;
+	int r;
 
+	if (b->ring)
+		return run_ring(b, stop);
 	while (!*stop) {
+		if (b->watch_fd >= 0) {
+			r = watch_poll(b, true);
+			if (r < 0)
+				return r;
+			if (!r) {
+				vmsgdev_flush(b);
+				continue;
+			}
+		}
 		n = read(b->fd, b->in, b->in_size);
 		if (n < 0) {
 			if (errno == EINTR)

@@ -9,6 +9,9 @@
  *                          every transport request itself (device info, features, config,
  *                          status, virtqueues), calls kick() on EVENT_AVAIL, and writes the
  *                          answers and EVENT_USED, up to `batch` per write()
+ *   vmsgdev_ring()         the fast path: the shared message rings and the ENTER doorbell
+ *                          instead of read()/write() (one syscall per round trip)
+ *   vmsgdev_watch()        one more fd the loop poll()s (a net device's socket)
  *   vmsgdev_vq_*()         split-ring helpers (device side): pop an available chain, push
  *                          a used element, EVENT_IDX notification decisions
  *
@@ -26,6 +29,7 @@
 #include <linux/virtio_ring.h>
 
 #include "include/uapi/virtio_msg.h"
+#include "include/uapi/virtio_msg_lb.h"
 
 #define VMSGDEV_MAX_QUEUES 4
 #define VMSGDEV_MAX_SEGS 256
@@ -77,6 +81,24 @@ size_t vmsgdev_iov_to_buf(const struct iovec *iov, unsigned int n, size_t skip, 
 size_t vmsgdev_buf_to_iov(const struct iovec *iov, unsigned int n, size_t skip, const void *buf,
 			  size_t len);
 
+/* One side of a shared message ring; @own is the index this side writes (a copy: never read
+ * back from shared memory). */
+struct vmsgdev_mring {
+	struct vmsg_lb_ring_ctl *ctl;
+	uint8_t *slots;
+	uint32_t entries;
+	uint32_t own;
+};
+
+void vmsgdev_mring_init(struct vmsgdev_mring *r, void *ctl, void *slots, uint32_t entries);
+/* Producer: 0, -ENOSPC (full), -EMSGSIZE, -EIO (the consumer's head is out of range). */
+int vmsgdev_mring_push(struct vmsgdev_mring *r, const void *msg, size_t len);
+/* Consumer: the message's size, 0 (empty), -EMSGSIZE (bad size: consumed), -EIO (the
+ * producer's tail is out of range: nothing consumed). */
+int vmsgdev_mring_pop(struct vmsgdev_mring *r, struct vmsg *m);
+/* Producer: messages not yet taken by the consumer. */
+uint32_t vmsgdev_mring_queued(const struct vmsgdev_mring *r);
+
 struct vmsgdev;
 struct vmsgdev_dev;
 
@@ -103,6 +125,11 @@ struct vmsgdev_stats {
 };
 
 struct vmsgdev *vmsgdev_open(unsigned int batch);
+/* Switch @b to the shared message rings (@entries slots each way); 0 or -errno. */
+int vmsgdev_ring(struct vmsgdev *b, unsigned int entries);
+/* Call @ready(@opaque) from the loop when @fd is readable, while enabled (initially). */
+void vmsgdev_watch(struct vmsgdev *b, int fd, void (*ready)(void *opaque), void *opaque);
+void vmsgdev_watch_enable(struct vmsgdev *b, bool on);
 void vmsgdev_close(struct vmsgdev *b);
 void *vmsgdev_xlate(void *bus, uint64_t addr, uint64_t len);
 struct vmsgdev_dev *vmsgdev_create(struct vmsgdev *b, const struct vmsgdev_dev_info *info);

@@ -2,14 +2,15 @@
 # user: a virtio-blk device played by a user-space process through /dev/virtio-msg-lb
 # (vmsg-blk-user, libvmsgdev) on a file in /tmp: virtio_blk binds, fio crc32c verify at qd1 and
 # qd32; kill -9 of the process under fio ends fio with I/O errors (no hang) and the disk goes;
-# started again the device comes back and verifies; the module unloads and reloads; a hostile
-# process's malformed messages (bad size, bad token, unsolicited answers) are refused
+# started again the device comes back and verifies (read()/write() and the message rings); the module unloads and reloads; a hostile
+# process's malformed messages (bad size, bad token, unsolicited answers) and garbage ring
+# indices and slots are refused
 command -v vmsg-blk-user >/dev/null || skip "no vmsg-blk-user in the initramfs (make -C user static)"
 has_blk() { test -n "$(msg_blk)"; }
 no_blk() { test -z "$(msg_blk)"; }
-# start_user BATCH: vmsg-blk-user on /tmp/user.img in the background, pid in $upid
+# start_user ARGS: vmsg-blk-user on /tmp/user.img in the background, pid in $upid
 start_user() {
-	vmsg-blk-user -b "$1" -s /tmp/user.stats /tmp/user.img 2>>/tmp/user.log &
+	vmsg-blk-user "$@" -s /tmp/user.stats /tmp/user.img 2>>/tmp/user.log &
 	upid=$!
 	wait_for 30 has_blk || fail "no disk from vmsg-blk-user: $(tail -n 3 /tmp/user.log)"
 }
@@ -28,7 +29,7 @@ info "refused without a DMA window: $(tail -n 1 /tmp/user.log)"
 
 load_msg blk_mb=0 net_pairs=0 window_mb=16
 : >/tmp/user.log
-start_user 16
+start_user -b 16
 dev=$(msg_blk)
 info "vmsg-blk-user serves $dev: $(head -n 1 /tmp/user.log)"
 fio_verify "$dev" 1 4k --size=8m || fail "fio verify qd1 4k on $dev"
@@ -64,7 +65,7 @@ per_call() { # the stats file is "key value" lines
 		v["batch"], v["msgs_in"], v["reads"], v["msgs_out"], v["writes"] }' /tmp/user.stats
 }
 for b in 1 16; do
-	start_user $b
+	start_user -b $b
 	fio_verify "$(msg_blk)" 32 4k --size=4m || fail "fio verify after restart (batch $b)"
 	kill $upid
 	wait $upid
@@ -73,13 +74,21 @@ for b in 1 16; do
 	info "restarted, $(per_call): verify ok, removed again on exit"
 done
 
+# the message rings (VMSG_LB_IOC_RING, ENTER doorbell): verify, doorbell calls per message
+start_user -r 64
+fio_verify "$(msg_blk)" 32 4k --size=4m || fail "fio verify over the message rings"
+kill $upid
+wait $upid
+wait_for 30 no_blk || fail "the disk stayed after SIGTERM (rings)"
+info "message rings: verify ok, $(per_call | sed 's/batch [0-9]*: //; s/reads/doorbells/; s/writes/doorbells/')"
+
 # the module unloads and reloads with a device up and its process gone
-start_user 16
+start_user -b 16
 kill -9 $upid
 wait $upid 2>/dev/null
 rmmod virtio_msg_loop || fail "rmmod after the process died"
 load_msg blk_mb=0 net_pairs=0 window_mb=16
-start_user 8
+start_user -b 8
 rmmod virtio_msg_loop 2>/dev/null && fail "rmmod while the process holds the fd"
 kill $upid
 wait $upid

@@ -17,6 +17,21 @@
  * a kthread: model->notify wakes the fd's readers instead.  Requests wait
  * in the device's slot and time out after timeout_ms as for any device.
  *
+ * The fast path (VMSG_LB_IOC_RING): a pair of message rings in memory
+ * shared with the process (vmalloc_user, mmap()ed at VMSG_LB_RING_OFFSET)
+ * and the doorbell ioctl VMSG_LB_IOC_ENTER, which takes the process's
+ * messages, fills the to-process ring and may sleep until something
+ * arrives: one syscall per round trip where read()/write() cost two.  The
+ * doorbell is an ioctl rather than an eventfd the kernel waits on (as
+ * vhost's kick or irqfd): the process needs a syscall to sleep anyway, and
+ * an eventfd wait-queue callback runs under the eventfd's lock, so taking
+ * and validating the messages would need one more hop (a work item) per
+ * wakeup.  An eventfd (optional) is signalled when messages wait, for a
+ * process that also poll()s other fds.  Every index the process writes is
+ * checked against the ring size (-ERANGE, nothing taken), and every
+ * message is copied out of its slot once, then validated and matched as
+ * write() does: nothing in shared memory is read twice.
+ *
  * When the fd goes (close, process exit), its devices are removed by
  * surprise (as hotplug.c's remove): requests fail with -ENODEV at once, and
  * the kernel takes over the device side of the rings the process had been
@@ -29,6 +44,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/eventfd.h>
 #include <linux/fs.h>
 #include <linux/kref.h>
 #include <linux/miscdevice.h>
@@ -36,6 +52,7 @@
 #include <linux/module.h>
 #include <linux/poll.h>
 #include <linux/slab.h>
+#include <linux/vmalloc.h>
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
 #include <uapi/linux/virtio_blk.h>
@@ -51,6 +68,34 @@
 #define VMSG_USER_MAX_IO SZ_64K
 
 /**
+ * struct vmsg_user_mring - the shared message rings of an fd
+ * @entries: slots per ring (a power of 2)
+ * @size: bytes of @mem
+ * @mem: the region the process maps (control page, then the slots)
+ * @to_proc: control of the ring the kernel fills
+ * @to_kern: control of the ring the process fills
+ * @proc_slots: slots of @to_proc
+ * @kern_slots: slots of @to_kern
+ * @proc_tail: the kernel's own tail of @to_proc (never read back)
+ * @kern_head: the kernel's own head of @to_kern (never read back)
+ * @bounce: what vmsg_user_collect() gathers before it goes to the slots
+ * @msg: a message of the process, copied out of its slot
+ */
+struct vmsg_user_mring {
+	u32 entries;
+	size_t size;
+	void *mem;
+	struct vmsg_lb_ring_ctl *to_proc;
+	struct vmsg_lb_ring_ctl *to_kern;
+	u8 *proc_slots;
+	u8 *kern_slots;
+	u32 proc_tail;
+	u32 kern_head;
+	u8 *bounce;
+	struct vmsg msg;
+};
+
+/**
  * struct vmsg_user_ctx - one open fd
  * @ref: the fd and each of its devices hold one
  * @lock: protects @devs, @closing and every device's @ld and @announced;
@@ -60,6 +105,9 @@
  * @wq: readers and pollers wait here
  * @announce: announces new devices (EVENT_DEVICE READY) once the ioctl
  *	returned: registration waits for the process's answers
+ * @ring_mutex: serializes VMSG_LB_IOC_RING, VMSG_LB_IOC_ENTER and mmap() of the ring
+ * @ring: the shared message rings, or NULL (set once, freed with the ctx)
+ * @efd: signalled when messages wait (VMSG_LB_IOC_RING), or NULL
  */
 struct vmsg_user_ctx {
 	struct kref ref;
@@ -68,6 +116,9 @@ struct vmsg_user_ctx {
 	bool closing;
 	wait_queue_head_t wq;
 	struct work_struct announce;
+	struct mutex ring_mutex;	/* see above */
+	struct vmsg_user_mring *ring;
+	struct eventfd_ctx *efd;
 };
 
 /* The SET_VQUEUE the process was given for a queue, for the takeover. */
@@ -107,7 +158,17 @@ struct vmsg_user_dev {
 
 static void vmsg_user_ctx_free(struct kref *ref)
 {
-	kfree(container_of(ref, struct vmsg_user_ctx, ref));
+	struct vmsg_user_ctx *ctx = container_of(ref, struct vmsg_user_ctx, ref);
+
+	if (ctx->ring) {
+		vfree(ctx->ring->mem);
+		kvfree(ctx->ring->bounce);
+		kfree(ctx->ring);
+	}
+	if (ctx->efd)
+		eventfd_ctx_put(ctx->efd);
+	mutex_destroy(&ctx->ring_mutex);
+	kfree(ctx);
 }
 
 static void vmsg_user_dev_free(struct kref *ref)
@@ -148,10 +209,16 @@ static void vmsg_user_notify(struct vmsg_loop_dev *ld)
 {
 	struct vmsg_user_dev *ud = ld->priv;
 
-	if (READ_ONCE(ud->dead))
+	struct eventfd_ctx *efd;
+
+	if (READ_ONCE(ud->dead)) {
 		queue_work(system_wq, &ud->drain);
-	else
-		wake_up(&ud->ctx->wq);
+		return;
+	}
+	wake_up(&ud->ctx->wq);
+	efd = READ_ONCE(ud->ctx->efd);
+	if (efd)
+		eventfd_signal(efd, 1);
 }
 
 /*
@@ -288,6 +355,7 @@ static int vmsg_user_open(struct inode *inode, struct file *file)
 	INIT_LIST_HEAD(&ctx->devs);
 	init_waitqueue_head(&ctx->wq);
 	INIT_WORK(&ctx->announce, vmsg_user_announce);
+	mutex_init(&ctx->ring_mutex);
 	file->private_data = ctx;
 	return 0;
 }
@@ -424,50 +492,6 @@ static long vmsg_user_window(void __user *arg)
 		ret = -EFAULT;
 	kfree(w);
 	return ret;
-}
-
-static long vmsg_user_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
-{
-	struct vmsg_user_ctx *ctx = file->private_data;
-
-	switch (cmd) {
-	case VMSG_LB_IOC_CREATE:
-		return vmsg_user_create(ctx, (void __user *)arg);
-	case VMSG_LB_IOC_WINDOW:
-		return vmsg_user_window((void __user *)arg);
-	}
-	return -ENOTTY;
-}
-
-/* The window, its chunks one after the other from offset 0. */
-static int vmsg_user_mmap(struct file *file, struct vm_area_struct *vma)
-{
-	unsigned long len = vma->vm_end - vma->vm_start, addr = vma->vm_start, n;
-	u64 off = (u64)vma->vm_pgoff << PAGE_SHIFT, pos = 0;
-	phys_addr_t start;
-	unsigned int i;
-	size_t size;
-	int ret;
-
-	if (!vmsg_loop_window_on())
-		return -ENXIO;
-	/* Shared only: the process and the driver see the same bytes, no copy on write. */
-	if (!(vma->vm_flags & VM_SHARED))
-		return -EINVAL;
-	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
-	for (i = 0; len && vmsg_loop_window_chunk(i, &start, &size); i++, pos += size) {
-		if (off >= pos + size)
-			continue;
-		n = min_t(u64, len, pos + size - off);
-		ret = remap_pfn_range(vma, addr, PHYS_PFN(start + off - pos), n,
-				      vma->vm_page_prot);
-		if (ret)
-			return ret;
-		addr += n;
-		off += n;
-		len -= n;
-	}
-	return len ? -EINVAL : 0;
 }
 
 /* @ud has something for the process.  ctx->lock held. */
@@ -682,6 +706,236 @@ out:
 	kfree(m);
 	kfree(buf);
 	return pos ? pos : ret;
+}
+
+/* ---- the shared message rings --------------------------------------------- */
+
+static long vmsg_user_ring_setup(struct vmsg_user_ctx *ctx, void __user *arg)
+{
+	struct eventfd_ctx *efd = NULL;
+	struct vmsg_user_mring *r;
+	struct vmsg_lb_ring rs;
+	long ret;
+
+	BUILD_BUG_ON(sizeof(struct vmsg) != VMSG_LB_RING_SLOT);
+	BUILD_BUG_ON(2 * sizeof(struct vmsg_lb_ring_ctl) > VMSG_LB_RING_SLOTS);
+	if (copy_from_user(&rs, arg, sizeof(rs)))
+		return -EFAULT;
+	if (rs.flags || rs.reserved || rs.entries < 2 || rs.entries > VMSG_LB_RING_MAX ||
+	    !is_power_of_2(rs.entries))
+		return -EINVAL;
+	if (rs.efd >= 0) {
+		efd = eventfd_ctx_fdget(rs.efd);
+		if (IS_ERR(efd))
+			return PTR_ERR(efd);
+	} else if (rs.efd != -1) {
+		return -EINVAL;
+	}
+	ret = -ENOMEM;
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		goto out_efd;
+	r->entries = rs.entries;
+	r->size = PAGE_ALIGN(VMSG_LB_RING_SLOTS + 2 * rs.entries * VMSG_LB_RING_SLOT);
+	r->mem = vmalloc_user(r->size);
+	r->bounce = kvmalloc_array(rs.entries, VMSG_MAX_SIZE, GFP_KERNEL);
+	if (!r->mem || !r->bounce)
+		goto out_free;
+	r->to_proc = r->mem;
+	r->to_kern = r->to_proc + 1;
+	r->proc_slots = (u8 *)r->mem + VMSG_LB_RING_SLOTS;
+	r->kern_slots = r->proc_slots + rs.entries * VMSG_LB_RING_SLOT;
+
+	mutex_lock(&ctx->ring_mutex);
+	if (ctx->ring) {
+		mutex_unlock(&ctx->ring_mutex);
+		ret = -EBUSY;
+		goto out_free;
+	}
+	ctx->ring = r;
+	WRITE_ONCE(ctx->efd, efd);
+	mutex_unlock(&ctx->ring_mutex);
+	rs.size = r->size;
+	return copy_to_user(arg, &rs, sizeof(rs)) ? -EFAULT : 0;
+
+out_free:
+	vfree(r->mem);
+	kvfree(r->bounce);
+	kfree(r);
+out_efd:
+	if (efd)
+		eventfd_ctx_put(efd);
+	return ret;
+}
+
+static int vmsg_user_ring_mmap(struct vmsg_user_ctx *ctx, struct vm_area_struct *vma)
+{
+	int ret = -ENXIO;
+
+	mutex_lock(&ctx->ring_mutex);
+	if (ctx->ring)
+		ret = remap_vmalloc_range(vma, ctx->ring->mem,
+					  vma->vm_pgoff - (VMSG_LB_RING_OFFSET >> PAGE_SHIFT));
+	mutex_unlock(&ctx->ring_mutex);
+	return ret;
+}
+
+/*
+ * Take the process's messages from the to-kernel ring.  Each slot is
+ * copied out first, then checked: the process may change it meanwhile.
+ * The first bad message is consumed and ends the call with its error.
+ * ring_mutex held.
+ */
+static int vmsg_user_ring_take(struct vmsg_user_ctx *ctx, struct vmsg_user_mring *r)
+{
+	/* pairs with the process's release of tail: the slots before it are written */
+	u32 tail = smp_load_acquire(&r->to_kern->tail);
+	u16 size;
+	int ret = 0;
+
+	if (tail - r->kern_head > r->entries)
+		return -ERANGE;
+	while (!ret && r->kern_head != tail) {
+		memcpy(&r->msg, r->kern_slots + (r->kern_head & (r->entries - 1)) *
+		       VMSG_LB_RING_SLOT, sizeof(r->msg));
+		r->kern_head++;
+		size = vmsg_size(&r->msg.hdr);
+		if (size < VMSG_HDR_SIZE || size > sizeof(r->msg)) {
+			ret = -EMSGSIZE;
+			break;
+		}
+		spin_lock(&ctx->lock);
+		ret = vmsg_user_take(ctx, &r->msg, size);
+		spin_unlock(&ctx->lock);
+	}
+	/* the slots are copied out before the process may reuse them */
+	smp_store_release(&r->to_kern->head, r->kern_head);
+	if (ret)
+		pr_debug("user ring: message %u refused: %d\n", r->kern_head - 1, ret);
+	return ret;
+}
+
+/*
+ * Move what waits into the free slots of the to-process ring; returns the
+ * messages moved, -ENOSPC when no slot is free.  ring_mutex held.
+ */
+static int vmsg_user_ring_fill(struct vmsg_user_ctx *ctx, struct vmsg_user_mring *r)
+{
+	size_t got, pos;
+	int n = 0;
+	u32 head, used;
+	u16 size;
+
+	/* pairs with the process's release of head: it has copied those slots out */
+	head = smp_load_acquire(&r->to_proc->head);
+	used = r->proc_tail - head;
+
+	if (used > r->entries)
+		return -ERANGE;
+	if (used == r->entries)
+		return -ENOSPC;
+	spin_lock(&ctx->lock);
+	got = vmsg_user_collect(ctx, r->bounce, (r->entries - used) * VMSG_MAX_SIZE);
+	spin_unlock(&ctx->lock);
+	for (pos = 0; pos < got; pos += ALIGN(size, VMSG_LB_ALIGN), n++) {
+		size = vmsg_size((const struct vmsg_hdr *)(r->bounce + pos));
+		memcpy(r->proc_slots + (r->proc_tail & (r->entries - 1)) * VMSG_LB_RING_SLOT,
+		       r->bounce + pos, size);
+		r->proc_tail++;
+	}
+	/* the slots are written before the process sees the new tail */
+	smp_store_release(&r->to_proc->tail, r->proc_tail);
+	return n;
+}
+
+/*
+ * The doorbell: take the process's messages, hand over what waits (with
+ * VMSG_LB_ENTER_WAIT, after up to a second of sleep); returns the messages
+ * put in the to-process ring.
+ */
+static long vmsg_user_enter(struct vmsg_user_ctx *ctx, unsigned long flags)
+{
+	struct vmsg_user_mring *r;
+	long ret, left;
+
+	if (flags & ~(unsigned long)VMSG_LB_ENTER_WAIT)
+		return -EINVAL;
+	mutex_lock(&ctx->ring_mutex);
+	r = ctx->ring;
+	if (!r) {
+		ret = -ENXIO;
+		goto out;
+	}
+	ret = vmsg_user_ring_take(ctx, r);
+	while (!ret) {
+		ret = vmsg_user_ring_fill(ctx, r);
+		if (ret == -ENOSPC) {
+			ret = 0;	/* the process has work already */
+			break;
+		}
+		if (ret || !(flags & VMSG_LB_ENTER_WAIT))
+			break;
+		mutex_unlock(&ctx->ring_mutex);
+		left = wait_event_interruptible_timeout(ctx->wq, vmsg_user_any(ctx), HZ);
+		mutex_lock(&ctx->ring_mutex);
+		if (left <= 0) {
+			ret = left;	/* -ERESTARTSYS, or 0 after a second */
+			break;
+		}
+	}
+out:
+	mutex_unlock(&ctx->ring_mutex);
+	return ret;
+}
+
+static long vmsg_user_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct vmsg_user_ctx *ctx = file->private_data;
+
+	switch (cmd) {
+	case VMSG_LB_IOC_CREATE:
+		return vmsg_user_create(ctx, (void __user *)arg);
+	case VMSG_LB_IOC_WINDOW:
+		return vmsg_user_window((void __user *)arg);
+	case VMSG_LB_IOC_RING:
+		return vmsg_user_ring_setup(ctx, (void __user *)arg);
+	case VMSG_LB_IOC_ENTER:
+		return vmsg_user_enter(ctx, arg);
+	}
+	return -ENOTTY;
+}
+
+/* The window, its chunks one after the other from offset 0. */
+static int vmsg_user_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	unsigned long len = vma->vm_end - vma->vm_start, addr = vma->vm_start, n;
+	u64 off = (u64)vma->vm_pgoff << PAGE_SHIFT, pos = 0;
+	phys_addr_t start;
+	unsigned int i;
+	size_t size;
+	int ret;
+
+	/* Shared only: the process and the driver see the same bytes, no copy on write. */
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	if (off >= VMSG_LB_RING_OFFSET)
+		return vmsg_user_ring_mmap(file->private_data, vma);
+	if (!vmsg_loop_window_on())
+		return -ENXIO;
+	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
+	for (i = 0; len && vmsg_loop_window_chunk(i, &start, &size); i++, pos += size) {
+		if (off >= pos + size)
+			continue;
+		n = min_t(u64, len, pos + size - off);
+		ret = remap_pfn_range(vma, addr, PHYS_PFN(start + off - pos), n,
+				      vma->vm_page_prot);
+		if (ret)
+			return ret;
+		addr += n;
+		off += n;
+		len -= n;
+	}
+	return len ? -EINVAL : 0;
 }
 
 static __poll_t vmsg_user_poll(struct file *file, struct poll_table_struct *wait)
