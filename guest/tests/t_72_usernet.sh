@@ -18,6 +18,18 @@ start_net() {
 		pid_b=$!
 	fi
 }
+# iperf_srv [ARGS]: iperf3 server in netns usn, pid in $srv
+iperf_srv() {
+	ip netns exec usn iperf3 -s -p 5203 "$@" >/tmp/iperf3-un.log 2>&1 &
+	srv=$!
+	wait_for 10 sh -c "$IP2 netns exec usn cat /proc/net/tcp /proc/net/tcp6 | grep -q ':1453 '" ||
+		fail "iperf3 server did not start"
+}
+# iperf_3s: 3 s of TCP to the namespace, bit/s in $bps
+iperf_3s() {
+	iperf3 -c 10.78.0.2 -p 5203 -t 3 -J >/tmp/iperf3.json 2>&1 || { cat /tmp/iperf3.json; fail "iperf3"; }
+	bps=$(grep -A 8 '"sum_received"' /tmp/iperf3.json | sed -n 's/.*"bits_per_second":[[:space:]]*\([0-9.e+]*\).*/\1/p' | head -n 1)
+}
 has_nic() { test -n "$(nic_by_mac "$1")"; }
 no_nic_b() { test -z "$(ip -n usn -o link 2>/dev/null | grep -i "$MAC_B")$(nic_by_mac $MAC_B)"; }
 unload_msg
@@ -33,12 +45,8 @@ ifa=$(nic_by_mac $MAC_A)
 pair_setup 10.78.0 "$ifa" "" "$(nic_by_mac $MAC_B)" usn || fail "pair setup"
 info "$(head -n 1 /tmp/un-a.log); $(head -n 1 /tmp/un-b.log)"
 ping -c 3 -W 5 10.78.0.2 || fail "ping across the user-played pair"
-ip netns exec usn iperf3 -s -p 5203 >/tmp/iperf3-un.log 2>&1 &
-srv=$!
-wait_for 10 sh -c "$IP2 netns exec usn cat /proc/net/tcp /proc/net/tcp6 | grep -q ':1453 '" ||
-	fail "iperf3 server did not start"
-iperf3 -c 10.78.0.2 -p 5203 -t 3 -J >/tmp/iperf3.json 2>&1 || { cat /tmp/iperf3.json; fail "iperf3"; }
-bps=$(grep -A 8 '"sum_received"' /tmp/iperf3.json | sed -n 's/.*"bits_per_second":[[:space:]]*\([0-9.e+]*\).*/\1/p' | head -n 1)
+iperf_srv
+iperf_3s
 info "iperf3 across the user-played pair: $bps bit/s"
 
 # kill -9 of end b under iperf3: iperf3 ends (error or timeout), the netdev goes, no watchdog
@@ -64,12 +72,8 @@ wait_for 30 has_nic $MAC_B || fail "no netdev after restart: $(tail -n 3 /tmp/un
 ip netns del usn
 _pair_end "$(nic_by_mac $MAC_B)" usn 10.78.0.2 || fail "pair setup after restart"
 ping -c 3 -W 5 10.78.0.2 || fail "ping after restart (rings)"
-ip netns exec usn iperf3 -s -p 5203 -1 >/tmp/iperf3-un.log 2>&1 &
-srv=$!
-wait_for 10 sh -c "$IP2 netns exec usn cat /proc/net/tcp /proc/net/tcp6 | grep -q ':1453 '" ||
-	fail "iperf3 server did not start"
-iperf3 -c 10.78.0.2 -p 5203 -t 3 -J >/tmp/iperf3.json 2>&1 || { cat /tmp/iperf3.json; fail "iperf3 after restart"; }
-bps=$(grep -A 8 '"sum_received"' /tmp/iperf3.json | sed -n 's/.*"bits_per_second":[[:space:]]*\([0-9.e+]*\).*/\1/p' | head -n 1)
+iperf_srv -1
+iperf_3s
 info "restarted over the message rings: ping ok, iperf3 $bps bit/s"
 wait $srv 2>/dev/null
 kill $pid_a $pid_b
