@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # usernet: two virtio-net devices played by two vmsg-net-user processes joined by unix datagram
 # sockets, one netdev in a namespace: ping and iperf3 across; kill -9 of one process under
-# iperf3 (iperf3 ends, no hang, no TX watchdog, its netdev goes), started again (message rings
-# this time) it comes back and passes traffic
+# iperf3 (no hang: iperf3 stays killable, no TX watchdog, its netdev goes), started again
+# (message rings this time) it comes back and passes traffic
 command -v vmsg-net-user >/dev/null || skip "no vmsg-net-user in the initramfs (make -C user static)"
 MAC_A=02:00:00:00:55:01
 MAC_B=02:00:00:00:55:02
@@ -58,8 +58,9 @@ kill -9 $pid_b
 wait $pid_b 2>/dev/null
 wait_for 30 no_nic_b || fail "netdev b still there after kill -9"
 dmesg | grep -q 'the process went away, removed' || fail "no removal logged"
-# iperf3 gives up on its own (no data moves); it must not hang the kernel
-wait_for 90 sh -c "! kill -0 $ipid 2>/dev/null" || { kill $ipid; info "iperf3 still running after 90 s (killed)"; }
+# iperf3 retransmits into the void for minutes: it must still be killable (not stuck)
+kill $ipid 2>/dev/null
+wait_for 10 sh -c "! kill -0 $ipid 2>/dev/null" || fail "iperf3 does not die after kill"
 wait $ipid 2>/dev/null
 dmesg | grep -q 'NETDEV WATCHDOG' && fail "TX watchdog after kill -9: $(dmesg | grep -m 1 'NETDEV WATCHDOG')"
 info "kill -9 under iperf3: netdev b gone, a still there: $(nic_by_mac $MAC_A)"
