@@ -44,6 +44,7 @@
 #              instructions); 0: none.
 #              It costs: +3 % (msg) to +6 % (pci) on blk qd1 latency under ICOUNT=3
 #   PERF       the perf binary (default: perf in PATH; none found: no counters)
+#   KICKLAT_ARGS    kicklat options on the traced repetition (default none: fentry; -K kprobes)
 #   BPF_ATTACH_WAIT seconds to wait for the tracers' "Tracing" line before the workload (60)
 #   BPF_STOP_WAIT   seconds a tracer gets to exit after SIGINT before a sysrq dump + kill (30)
 #   CONSOLE_TAR=1   also print $OUT/raw as base64 tar between BENCH-TAR-BEGIN/END lines
@@ -259,11 +260,8 @@ bpf_bin() { # tool -> path, or nothing
 		command -v "$1"
 	fi
 }
-# kicklat's kprobe variant (-K) on the traced repetition: with its fentry/fexit variant
-# attached, the icount guest hung in the first msg TCP request/response cell (05:30 and 05:34
-# on 2026-12-02; TRACE=0 and -K both passed the same cell). Until that is understood, the
-# traced repetition (counts, and the tracers' cost) uses kprobes. KICKLAT_ARGS= overrides.
-KICKLAT_ARGS=${KICKLAT_ARGS--K}
+# KICKLAT_ARGS: kicklat options on the traced repetition (NATIVE=1; e.g. -K for its kprobes).
+KICKLAT_ARGS=${KICKLAT_ARGS-}
 # The tools print "Tracing ..." once attached: the workload starts after that (a fixed sleep
 # was shorter than kicklat's fentry attach under TCG, which then came after the workload, and
 # the SIGINT that ended it was lost), or after BPF_ATTACH_WAIT seconds.
