@@ -344,6 +344,18 @@ int main(int argc, char **argv)
 	if (err)
 		return EXIT_USAGE;
 	libbpf_print__setup(env.verbose);
+	/*
+	 * Catch SIGINT/SIGTERM before the seconds that loading and attaching
+	 * take under TCG: started by a non-interactive shell's '&', we inherit
+	 * SIGINT ignored, and a SIGINT sent meanwhile (make bench stops the
+	 * tracer when its workload ends) was lost, so we traced until killed.
+	 * One that comes now ends the run right after the attach, with a report.
+	 */
+	err = signals__install();
+	if (err) {
+		fprintf(stderr, "kicklat: sigaction: %s\n", strerror(-err));
+		return EXIT_FAIL;
+	}
 
 	obj = open_attach(env.kprobes ? VARIANT_KPROBE : VARIANT_FENTRY, &err);
 	if (!obj && !env.kprobes) {
@@ -358,12 +370,6 @@ int main(int argc, char **argv)
 			strerror(-err));
 		goto cleanup;
 	}
-	err = signals__install();
-	if (err) {
-		fprintf(stderr, "kicklat: sigaction: %s\n", strerror(-err));
-		goto cleanup;
-	}
-
 	/* Parameters first, on stderr under -j so stdout stays pure JSON. */
 	if (env.dev < 0)
 		snprintf(devstr, sizeof(devstr), "all");

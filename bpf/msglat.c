@@ -450,6 +450,12 @@ int main(int argc, char **argv)
 	if (err)
 		return EXIT_USAGE;
 	libbpf_print__setup(env.verbose);
+	/* Before the attach: a SIGINT during it must not be lost (see kicklat.c). */
+	err = signals__install();
+	if (err) {
+		fprintf(stderr, "msglat: sigaction: %s\n", strerror(-err));
+		return EXIT_FAIL;
+	}
 
 	ncpus = libbpf_num_possible_cpus();
 	if (ncpus <= 0) {
@@ -478,11 +484,6 @@ int main(int argc, char **argv)
 	}
 	if (attach_all(obj))
 		goto cleanup;
-	err = signals__install();
-	if (err) {
-		fprintf(stderr, "msglat: sigaction: %s\n", strerror(-err));
-		goto cleanup;
-	}
 
 	/* Parameters first, on stderr under -j so stdout stays pure JSON. */
 	if (env.dev < 0)

@@ -44,6 +44,9 @@
 #              instructions); 0: none.
 #              It costs: +3 % (msg) to +6 % (pci) on blk qd1 latency under ICOUNT=3
 #   PERF       the perf binary (default: perf in PATH; none found: no counters)
+#   KICKLAT_ARGS    kicklat options on the traced repetition (default -K, kprobes; "" fentry)
+#   BPF_ATTACH_WAIT seconds to wait for the tracers' "Tracing" line before the workload (60)
+#   BPF_STOP_WAIT   seconds a tracer gets to exit after SIGINT before a sysrq dump + kill (30)
 #   CONSOLE_TAR=1   also print $OUT/raw as base64 tar between BENCH-TAR-BEGIN/END lines
 set -u
 GUEST_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -313,11 +316,20 @@ bpf_bin() { # tool -> path, or nothing
 		command -v "$1"
 	fi
 }
-# kicklat's kprobe variant (-K) on the traced repetition: with its fentry/fexit variant
-# attached, the icount guest hung in the first msg TCP request/response cell (05:30 and 05:34
-# on 2026-12-02; TRACE=0 and -K both passed the same cell). Until that is understood, the
-# traced repetition (counts, and the tracers' cost) uses kprobes. KICKLAT_ARGS= overrides.
+# KICKLAT_ARGS: kicklat options on the traced repetition (NATIVE=1 passes the environment).
+# -K (kprobes) by default: the msg rr "hang" was a lost SIGINT (fixed), but once in two smoke
+# benches (plain TCG, 2 vCPUs, 2026-12-02 07:16) kicklat's fentry attach soft-locked CPU 1
+# for good ("soft lockup - CPU#1 stuck for 336s! [kicklat]", no "Tracing" line), not
+# understood yet. KICKLAT_ARGS= gives fentry.
 KICKLAT_ARGS=${KICKLAT_ARGS--K}
+# The tools print "Tracing ..." once attached: the workload starts after that (a fixed sleep
+# was shorter than kicklat's fentry attach under TCG, which then came after the workload, and
+# the SIGINT that ended it was lost), or after BPF_ATTACH_WAIT seconds.
+BPF_ATTACH_WAIT=${BPF_ATTACH_WAIT:-60}
+# A tracer that has not exited BPF_STOP_WAIT seconds after its SIGINT is stuck (in the kernel,
+# detaching): its kernel stack, the blocked tasks and every CPU's backtrace go to the console
+# (sysrq w, l), and it is killed so that the bench goes on.
+BPF_STOP_WAIT=${BPF_STOP_WAIT:-30}
 bpf_start() { # stem
 	BPF_PIDS=""
 	for tool in kicklat msglat; do
@@ -329,13 +341,38 @@ bpf_start() { # stem
 		else
 			"$bin" -j >"$1.$tool.json" 2>"$1.$tool.log" &
 		fi
-		BPF_PIDS="$BPF_PIDS $!"
+		BPF_PIDS="$BPF_PIDS $!:$1.$tool.log"
 	done
-	[ -z "$BPF_PIDS" ] || sleep 1 # attach before the workload starts
+	for pl in $BPF_PIDS; do
+		i=0
+		while ! grep -q '^Tracing' "${pl#*:}" 2>/dev/null && kill -0 "${pl%%:*}" 2>/dev/null &&
+			[ $i -lt $((BPF_ATTACH_WAIT * 5)) ]; do
+			sleep 0.2
+			i=$((i + 1))
+		done
+		grep -q '^Tracing' "${pl#*:}" 2>/dev/null ||
+			say "info: ${pl##*/}: not attached after $((i / 5))s: $(tail -n 1 "${pl#*:}")"
+	done
 }
 bpf_stop() {
-	for p in $BPF_PIDS; do
+	for pl in $BPF_PIDS; do
+		p=${pl%%:*}
 		kill -INT "$p" 2>/dev/null
+		i=0
+		while kill -0 "$p" 2>/dev/null && [ $i -lt $((BPF_STOP_WAIT * 5)) ]; do
+			sleep 0.2
+			i=$((i + 1))
+		done
+		if kill -0 "$p" 2>/dev/null; then
+			say "info: tracer $(cat "/proc/$p/comm" 2>/dev/null) (pid $p) still running" \
+				"${BPF_STOP_WAIT}s after SIGINT: kernel stack, sysrq w and l follow"
+			sed 's/^/BENCH stack: /' "/proc/$p/stack" 2>/dev/null
+			echo 8 >/proc/sys/kernel/printk
+			echo w >/proc/sysrq-trigger 2>/dev/null
+			echo l >/proc/sysrq-trigger 2>/dev/null
+			echo 3 >/proc/sys/kernel/printk
+			kill -KILL "$p" 2>/dev/null
+		fi
 		wait "$p" 2>/dev/null
 	done
 	BPF_PIDS=""
