@@ -327,6 +327,15 @@ fail:
 	return NULL;
 }
 
+/*
+ * 524 is the kernel's own ENOTSUPP, which libc does not name: what a BPF
+ * trampoline gets where ftrace has no direct calls (arm64 before 6.4).
+ */
+static const char *attach_strerror(int err)
+{
+	return err == -524 ? "not supported by this kernel (ENOTSUPP)" : strerror(-err);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct argp argp = {
@@ -360,14 +369,14 @@ int main(int argc, char **argv)
 	obj = open_attach(env.kprobes ? VARIANT_KPROBE : VARIANT_FENTRY, &err);
 	if (!obj && !env.kprobes) {
 		fprintf(stderr, "kicklat: fentry/fexit: %s, falling back to kprobes\n",
-			strerror(-err));
+			attach_strerror(err));
 		obj = open_attach(VARIANT_KPROBE, &err);
 	}
 	if (!obj) {
 		fprintf(stderr,
 			"kicklat: attach: %s (is virtio_ring loaded? see /proc/kallsyms for "
 			"vring_interrupt)\n",
-			strerror(-err));
+			attach_strerror(err));
 		goto cleanup;
 	}
 	/* Parameters first, on stderr under -j so stdout stays pure JSON. */
