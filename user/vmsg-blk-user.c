@@ -283,7 +283,8 @@ int main(int argc, char **argv)
 	struct vmsgdev *b;
 	struct blk blk;
 	struct stat sb;
-	int event_idx = 1, c, ret;
+	unsigned int event_idx = 1;
+	int c, ret;
 	FILE *f;
 
 	memset(&blk, 0, sizeof(blk));
@@ -291,16 +292,20 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "b:E:i:r:s:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
-			batch = (unsigned int)strtoul(optarg, NULL, 0);
+			if (vmsgdev_parse_uint("vmsg-blk-user: -b", optarg, 1, 256, &batch))
+				return 2;
 			break;
 		case 'E':
-			event_idx = atoi(optarg);
+			if (vmsgdev_parse_uint("vmsg-blk-user: -E", optarg, 0, 1, &event_idx))
+				return 2;
 			break;
 		case 'i':
 			blk.serial = optarg;
 			break;
 		case 'r':
-			ring = (unsigned int)strtoul(optarg, NULL, 0);
+			if (vmsgdev_parse_uint("vmsg-blk-user: -r", optarg, 0, VMSG_LB_RING_MAX,
+					       &ring))
+				return 2;
 			break;
 		case 's':
 			stats = optarg;

@@ -206,7 +206,9 @@ int main(int argc, char **argv)
 				return usage();
 			break;
 		case 'r':
-			ring = (unsigned int)strtoul(optarg, NULL, 0);
+			if (vmsgdev_parse_uint("vmsg-net-user: -r", optarg, 0, VMSG_LB_RING_MAX,
+					       &ring))
+				return 2;
 			break;
 		case 's':
 			stats = optarg;

@@ -147,5 +147,11 @@ int vmsgdev_flush(struct vmsgdev *b);
 int vmsgdev_run(struct vmsgdev *b, volatile int *stop);
 int vmsgdev_fd(const struct vmsgdev *b);
 const struct vmsgdev_stats *vmsgdev_stats(const struct vmsgdev *b);
+/*
+ * A command-line number: 0 and *out set when @s is a whole number in
+ * [@min, @max]; else -1 with a message naming @what on stderr.
+ */
+int vmsgdev_parse_uint(const char *what, const char *s, unsigned int min, unsigned int max,
+		       unsigned int *out);
 
 #endif /* VMSGDEV_H */

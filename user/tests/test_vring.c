@@ -258,6 +258,27 @@ static void test_iov_copy(void **state)
 	assert_int_equal(vmsgdev_iov_to_buf(iov, 2, 8, out, 8), 0);
 }
 
+/* The example devices' options: whole numbers in range, nothing else. */
+static void test_parse_uint(void **state)
+{
+	unsigned int v = 7;
+
+	(void)state;
+	assert_int_equal(vmsgdev_parse_uint("t", "16", 1, 256, &v), 0);
+	assert_int_equal(v, 16);
+	assert_int_equal(vmsgdev_parse_uint("t", "0x10", 1, 256, &v), 0);
+	assert_int_equal(v, 16);
+	v = 7;
+	assert_int_equal(vmsgdev_parse_uint("t", "abc", 0, 256, &v), -1);
+	assert_int_equal(vmsgdev_parse_uint("t", "16k", 0, 256, &v), -1);
+	assert_int_equal(vmsgdev_parse_uint("t", "", 0, 256, &v), -1);
+	assert_int_equal(vmsgdev_parse_uint("t", "-1", 0, 256, &v), -1);
+	assert_int_equal(vmsgdev_parse_uint("t", "0", 1, 256, &v), -1);
+	assert_int_equal(vmsgdev_parse_uint("t", "257", 1, 256, &v), -1);
+	assert_int_equal(vmsgdev_parse_uint("t", "99999999999999999999", 0, 256, &v), -1);
+	assert_int_equal(v, 7);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -275,6 +296,7 @@ int main(void)
 		cmocka_unit_test_setup(test_flags_notify, setup),
 		cmocka_unit_test_setup(test_enable_notify_sees_new, setup),
 		cmocka_unit_test(test_iov_copy),
+		cmocka_unit_test(test_parse_uint),
 	};
 
 	return cmocka_run_group_tests_name("libvmsgdev ring", tests, NULL, NULL);
