@@ -32,6 +32,7 @@
 #include <linux/device.h>
 #include <linux/jiffies.h>
 #include <linux/kernel.h>
+#include <linux/kmemleak.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/virtio.h>
@@ -481,13 +482,16 @@ static int vm_reset_locked(struct virtio_msg_device *vmdev)
 
 /*
  * The device may still read or write @vq's rings: take it off the core's
- * list and never free it.  Caller holds xfer_lock.
+ * list and never free it.  The leak is deliberate: kmemleak is told so
+ * (@vq starts virtio_ring's allocation, which holds its other pieces).
+ * Caller holds xfer_lock.
  */
 static void vm_leak_vq(struct virtio_msg_device *vmdev, struct virtqueue *vq)
 {
 	spin_lock(&vmdev->vdev.vqs_list_lock);
 	list_del(&vq->list);
 	spin_unlock(&vmdev->vdev.vqs_list_lock);
+	kmemleak_not_leak(vq);
 	vmdev->leaked_vqs++;
 }
 
