@@ -11,6 +11,10 @@ all: modules
 test:
 	if [ "$(NATIVE)" = 1 ]; then scripts/test-native.sh; else scripts/test.sh; fi
 
+# the guest tests on a KASAN + lockdep + kmemleak kernel built from linux-source-6.1 (slow: not in CI)
+test-debug:
+	scripts/test-debug.sh
+
 # the QEMU guest's prerequisites: Debian packages, modules for Debian's headers, bpf tools
 setup:
 	scripts/deps.sh
@@ -63,4 +67,4 @@ clean:
 	-$(MAKE) -C bench clean
 	rm -rf build
 
-.PHONY: all test setup bench gate tune report chaos modules check bpf clean board lava
+.PHONY: all test test-debug setup bench gate tune report chaos modules check bpf clean board lava

@@ -27,7 +27,16 @@ for t in "$GUEST_DIR"/tests/t_*.sh; do
 	fi
 	set -- "$@" "$t"
 done
-echo "1..$#"
+# a debug kernel (make test-debug) with kmemleak: one more test at the end, no leak reported
+KMEMLEAK=/sys/kernel/debug/kmemleak
+if [ -w "$KMEMLEAK" ]; then
+	echo "1..$(($# + 1))"
+	# what boot left unreferenced is not ours: only objects allocated from here on count
+	echo scan >"$KMEMLEAK"
+	echo clear >"$KMEMLEAK"
+else
+	echo "1..$#"
+fi
 
 dmesg -c >/dev/null
 n=0
@@ -56,3 +65,24 @@ for t; do
 		;;
 	esac
 done
+
+if [ -w "$KMEMLEAK" ]; then
+	n=$((n + 1))
+	echo "# running kmemleak"
+	# an object is reported once it has gone unreferenced over two scans
+	echo scan >"$KMEMLEAK"
+	sleep 6
+	echo scan >"$KMEMLEAK"
+	if grep -q 'unreferenced object' "$KMEMLEAK"; then
+		# every leak by where it was allocated (its first four frames), then the first in full
+		awk '/unreferenced object/ { if (k != "") n[k]++; k = ""; f = -1; next }
+			/backtrace:/ { f = 0; next }
+			f >= 0 && f < 4 { sub(/.*\] /, ""); sub(/\+.*/, "", $1); k = k (f ? " < " : "") $1; f++ }
+			END { if (k != "") n[k]++; for (k in n) printf "# | %d x %s\n", n[k], k }' \
+			"$KMEMLEAK" | sort -rn
+		sed 's/^/# | /' "$KMEMLEAK" | head -n 30
+		echo "not ok $n - kmemleak # FAIL: $(grep -c 'unreferenced object' "$KMEMLEAK") leaks"
+	else
+		echo "ok $n - kmemleak"
+	fi
+fi

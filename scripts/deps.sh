@@ -26,6 +26,9 @@ PKGS=(
 )
 [ "$CROSS" = 0 ] || PKGS+=("gcc-$TRIPLET" mmdebstrap)
 
+# extra packages from the command line (make test-debug's kernel build tools)
+PKGS+=("$@")
+
 missing=()
 for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||

@@ -8,6 +8,7 @@
 #   KVER=6.1.0-56-amd64 KERNEL=<vmlinuz> KMODS=<.../lib/modules/KVER> KDIR=<headers build dir>
 # Override with KVER=... (an ABI whose linux-image and linux-headers packages apt can fetch).
 # KVER and KDIR come from scripts/kdir.sh, which is all that make modules/check/clean need.
+# GUEST_KERNEL=debug prints scripts/debug-kernel.sh's instead.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,6 +16,12 @@ die() {
 	echo "kernel.sh: $*" >&2
 	exit 1
 }
+
+# GUEST_KERNEL=debug (make test-debug): the debug kernel built from linux-source-6.1 instead
+if [ "${GUEST_KERNEL:-debian}" = debug ]; then
+	exec "$ROOT/scripts/debug-kernel.sh"
+fi
+[ "${GUEST_KERNEL:-debian}" = debian ] || die "GUEST_KERNEL must be debian or debug"
 
 # KDIR is not taken from the environment here: the guest's modules must match its image.
 kdir=$(KDIR='' "$ROOT/scripts/kdir.sh") || exit 1
