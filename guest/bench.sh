@@ -44,7 +44,7 @@
 #              instructions); 0: none.
 #              It costs: +3 % (msg) to +6 % (pci) on blk qd1 latency under ICOUNT=3
 #   PERF       the perf binary (default: perf in PATH; none found: no counters)
-#   KICKLAT_ARGS    kicklat options on the traced repetition (default -K, kprobes; "" fentry)
+#   KICKLAT_ARGS    kicklat options on the traced repetition (default "", fentry; -K kprobes)
 #   BPF_ATTACH_WAIT seconds to wait for the tracers' "Tracing" line before the workload (60)
 #   BPF_STOP_WAIT   seconds a tracer gets to exit after SIGINT before a sysrq dump + kill (30)
 #   BPF_TMP         local directory of the tracers' output until they exit (/tmp/vmsg-bpf)
@@ -317,12 +317,10 @@ bpf_bin() { # tool -> path, or nothing
 		command -v "$1"
 	fi
 }
-# KICKLAT_ARGS: kicklat options on the traced repetition (NATIVE=1 passes the environment).
-# -K (kprobes) by default: the msg rr "hang" was a lost SIGINT (fixed), but once in two smoke
-# benches (plain TCG, 2 vCPUs, 2026-12-02 07:16) kicklat's fentry attach soft-locked CPU 1
-# for good ("soft lockup - CPU#1 stuck for 336s! [kicklat]", no "Tracing" line), not
-# understood yet. KICKLAT_ARGS= gives fentry.
-KICKLAT_ARGS=${KICKLAT_ARGS--K}
+# KICKLAT_ARGS: kicklat options on the traced repetition (NATIVE=1 passes the environment);
+# empty: fentry/fexit (BPF trampolines), -K: kprobes. Both patch the probed functions live, so
+# -K was no shelter from issue 10 (TCG stale code, see BPF_TMP below).
+KICKLAT_ARGS=${KICKLAT_ARGS-}
 # The tools print "Tracing ..." once attached: the workload starts after that (a fixed sleep
 # was shorter than kicklat's fentry attach under TCG, which then came after the workload, and
 # the SIGINT that ended it was lost), or after BPF_ATTACH_WAIT seconds.
