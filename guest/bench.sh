@@ -44,9 +44,10 @@
 #              instructions); 0: none.
 #              It costs: +3 % (msg) to +6 % (pci) on blk qd1 latency under ICOUNT=3
 #   PERF       the perf binary (default: perf in PATH; none found: no counters)
-#   KICKLAT_ARGS    kicklat options on the traced repetition (default -K, kprobes; "" fentry)
+#   KICKLAT_ARGS    kicklat options on the traced repetition (default "", fentry; -K kprobes)
 #   BPF_ATTACH_WAIT seconds to wait for the tracers' "Tracing" line before the workload (60)
 #   BPF_STOP_WAIT   seconds a tracer gets to exit after SIGINT before a sysrq dump + kill (30)
+#   BPF_TMP         local directory of the tracers' output until they exit (/tmp/vmsg-bpf)
 #   CONSOLE_TAR=1   also print $OUT/raw as base64 tar between BENCH-TAR-BEGIN/END lines
 set -u
 GUEST_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -316,12 +317,10 @@ bpf_bin() { # tool -> path, or nothing
 		command -v "$1"
 	fi
 }
-# KICKLAT_ARGS: kicklat options on the traced repetition (NATIVE=1 passes the environment).
-# -K (kprobes) by default: the msg rr "hang" was a lost SIGINT (fixed), but once in two smoke
-# benches (plain TCG, 2 vCPUs, 2026-12-02 07:16) kicklat's fentry attach soft-locked CPU 1
-# for good ("soft lockup - CPU#1 stuck for 336s! [kicklat]", no "Tracing" line), not
-# understood yet. KICKLAT_ARGS= gives fentry.
-KICKLAT_ARGS=${KICKLAT_ARGS--K}
+# KICKLAT_ARGS: kicklat options on the traced repetition (NATIVE=1 passes the environment);
+# empty: fentry/fexit (BPF trampolines), -K: kprobes. Both patch the probed functions live, so
+# -K was no shelter from issue 10 (TCG stale code, see BPF_TMP below).
+KICKLAT_ARGS=${KICKLAT_ARGS-}
 # The tools print "Tracing ..." once attached: the workload starts after that (a fixed sleep
 # was shorter than kicklat's fentry attach under TCG, which then came after the workload, and
 # the SIGINT that ended it was lost), or after BPF_ATTACH_WAIT seconds.
@@ -330,28 +329,43 @@ BPF_ATTACH_WAIT=${BPF_ATTACH_WAIT:-60}
 # detaching): its kernel stack, the blocked tasks and every CPU's backtrace go to the console
 # (sysrq w, l), and it is killed so that the bench goes on.
 BPF_STOP_WAIT=${BPF_STOP_WAIT:-30}
+# Attaching and detaching patches the probed virtio_ring functions (ftrace's int3 protocol,
+# text_poke_bp) while the other vCPU may run them. Under multi-threaded TCG before QEMU 8.1, a
+# vCPU that translates such a function while another vCPU patches it can keep stale code (QEMU
+# commit deba78709ae8, "accel/tcg: Always lock pages before translation"): an int3 that the
+# kernel restarts for ever with interrupts off (issue 10: soft lockup of the patching CPU, RCU
+# stall of the other), or a torn call (kprobes: a call to 0). The bench's own virtio traffic
+# while the tracers attach and detach was the 9p share (the tracers' output and this script
+# polling it), so the tracers write to BPF_TMP (local) and their files are copied to the
+# results once they have exited: the virtqueues are idle while their code is patched.
+BPF_TMP=${BPF_TMP:-/tmp/vmsg-bpf}
+BPF_STEM=""
 bpf_start() { # stem
 	BPF_PIDS=""
+	BPF_STEM=$1
+	mkdir -p "$BPF_TMP"
 	for tool in kicklat msglat; do
 		bin=$(bpf_bin $tool)
 		[ -n "$bin" ] || continue
+		rm -f "$BPF_TMP/$tool.json" "$BPF_TMP/$tool.log"
 		if [ $tool = kicklat ]; then
 			# shellcheck disable=SC2086 # options
-			"$bin" $KICKLAT_ARGS -j >"$1.$tool.json" 2>"$1.$tool.log" &
+			"$bin" $KICKLAT_ARGS -j >"$BPF_TMP/$tool.json" 2>"$BPF_TMP/$tool.log" &
 		else
-			"$bin" -j >"$1.$tool.json" 2>"$1.$tool.log" &
+			"$bin" -j >"$BPF_TMP/$tool.json" 2>"$BPF_TMP/$tool.log" &
 		fi
-		BPF_PIDS="$BPF_PIDS $!:$1.$tool.log"
+		BPF_PIDS="$BPF_PIDS $!:$tool"
 	done
 	for pl in $BPF_PIDS; do
+		log=$BPF_TMP/${pl#*:}.log
 		i=0
-		while ! grep -q '^Tracing' "${pl#*:}" 2>/dev/null && kill -0 "${pl%%:*}" 2>/dev/null &&
+		while ! grep -q '^Tracing' "$log" 2>/dev/null && kill -0 "${pl%%:*}" 2>/dev/null &&
 			[ $i -lt $((BPF_ATTACH_WAIT * 5)) ]; do
 			sleep 0.2
 			i=$((i + 1))
 		done
-		grep -q '^Tracing' "${pl#*:}" 2>/dev/null ||
-			say "info: ${pl##*/}: not attached after $((i / 5))s: $(tail -n 1 "${pl#*:}")"
+		grep -q '^Tracing' "$log" 2>/dev/null ||
+			say "info: ${BPF_STEM##*/}.${pl#*:}.log: not attached after $((i / 5))s: $(tail -n 1 "$log")"
 	done
 }
 bpf_stop() {
@@ -374,6 +388,12 @@ bpf_stop() {
 			kill -KILL "$p" 2>/dev/null
 		fi
 		wait "$p" 2>/dev/null
+	done
+	# every tracer has exited (no probe left to patch): now the results may take the 9p share
+	for pl in $BPF_PIDS; do
+		for ext in json log; do
+			cp "$BPF_TMP/${pl#*:}.$ext" "$BPF_STEM.${pl#*:}.$ext" 2>/dev/null
+		done
 	done
 	BPF_PIDS=""
 }
