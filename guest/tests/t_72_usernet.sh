@@ -27,7 +27,9 @@ iperf_srv() {
 }
 # iperf_3s: 3 s of TCP to the namespace, bit/s in $bps
 iperf_3s() {
-	iperf3 -c 10.78.0.2 -p 5203 -t 3 -J >/tmp/iperf3.json 2>&1 || { cat /tmp/iperf3.json; fail "iperf3"; }
+	# bounded: a stalled data path is a failure with a message, not a guest that never ends
+	timeout 60 iperf3 -c 10.78.0.2 -p 5203 -t 3 --connect-timeout 5000 -J >/tmp/iperf3.json 2>&1 ||
+		{ tail -n 20 /tmp/iperf3.json; fail "iperf3 (3 s, bounded at 60 s) across the user-played pair"; }
 	bps=$(grep -A 8 '"sum_received"' /tmp/iperf3.json | sed -n 's/.*"bits_per_second":[[:space:]]*\([0-9.e+]*\).*/\1/p' | head -n 1)
 }
 has_nic() { test -n "$(nic_by_mac "$1")"; }
@@ -76,6 +78,7 @@ ping -c 3 -W 5 10.78.0.2 || fail "ping after restart (rings)"
 iperf_srv -1
 iperf_3s
 info "restarted over the message rings: ping ok, iperf3 $bps bit/s"
+kill $srv 2>/dev/null
 wait $srv 2>/dev/null
 kill $pid_a $pid_b
 wait $pid_a $pid_b
