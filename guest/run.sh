@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# run.sh [name,name,...] - the guest's test runner: tests/t_*.sh next to it in order (all, or
+# run.sh [name,name,...] [budget] - the guest's test runner: tests/t_*.sh next to it in order (all, or
 # those named), each in a subshell with lib.sh; after each, the kernel log it produced is scanned
 # for warnings, BUGs, oopses and unknown symbols (any hit fails the test). Reports TAP on the
 # console, which scripts/test.sh tallies (a test that never reports is a failure there):
@@ -12,6 +12,8 @@
 GUEST_DIR=${GUEST_DIR:-$(cd "$(dirname "$0")" && pwd)}
 export GUEST_DIR
 SEL=${1:-}
+# seconds a test may run before the watchdog kills it (kernel command line vmsg_budget=)
+BUDGET=${2:-300}
 BAD='WARNING:|BUG:|Oops|Unknown symbol|unknown symbol|Call Trace|general protection|KASAN|UBSAN|soft lockup|hung task|RCU stall|list_del corruption|refcount_t:'
 
 test_name() { # path -> name: t_10_probe.sh -> probe
@@ -38,6 +40,31 @@ else
 	echo "1..$#"
 fi
 
+# watchdog PID NAME: a test still running after BUDGET seconds is killed, after what each of its
+# processes is waiting for (state, kernel stack) and the end of its output went to the console.
+# A process that SIGKILL cannot end is stuck in the kernel: the guest's own timeout ends the run.
+watchdog() {
+	_s=0
+	while [ $_s -lt "$BUDGET" ]; do
+		sleep 1
+		kill -0 "$1" 2>/dev/null || return 0
+		_s=$((_s + 1))
+	done
+	echo "FAIL: still running after ${BUDGET}s (budget: vmsg_budget=), killed" >>"/tmp/$2.log"
+	echo "# TIMEOUT: $2 still running after ${BUDGET}s; its processes:"
+	for _p in /proc/[0-9]*; do
+		# session id: the 4th field after the ")" that ends comm
+		[ "$(sed 's/.*) //' "$_p/stat" 2>/dev/null | cut -d' ' -f4)" = "$1" ] || continue
+		echo "# |   ${_p#/proc/} $(tr '\0' ' ' <"$_p/cmdline" | cut -c1-100)"
+		echo "# |     state $(sed 's/.*) //' "$_p/stat" | cut -d' ' -f1)," \
+			"wchan $(cat "$_p/wchan" 2>/dev/null)"
+		sed 's/^/# |       /' "$_p/stack" 2>/dev/null | head -n 12
+	done
+	echo "# | the end of its output:"
+	tail -n 10 "/tmp/$2.log" | sed 's/^/# |   /'
+	kill -9 -- "-$1" 2>/dev/null
+}
+
 dmesg -c >/dev/null
 n=0
 for t; do
@@ -45,9 +72,16 @@ for t; do
 	name=$(test_name "$t")
 	echo "# running $name"
 	start=$(cut -d' ' -f1 /proc/uptime)
-	# shellcheck source=guest/lib.sh disable=SC1090,SC1091
-	(. "$GUEST_DIR/lib.sh" && . "$t") >"/tmp/$name.log" 2>&1
+	# in a session of its own, so that the watchdog can find and kill all of its processes
+	# shellcheck disable=SC2016 # expanded by the test's shell
+	setsid sh -c '. "$GUEST_DIR/lib.sh" && . "$1"' sh "$t" >"/tmp/$name.log" 2>&1 &
+	tpid=$!
+	watchdog "$tpid" "$name" &
+	wpid=$!
+	wait "$tpid"
 	rc=$?
+	kill "$wpid" 2>/dev/null
+	wait "$wpid" 2>/dev/null
 	end=$(cut -d' ' -f1 /proc/uptime)
 	dmesg -c >"/tmp/$name.dmesg"
 	secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')

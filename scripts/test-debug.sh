@@ -6,7 +6,8 @@
 # guest runner scans the kernel log after every test and asks kmemleak at the end.
 # Not in CI: here the build took 34 min and the guest tests 35 min on 2 cores (see README).
 # Environment: TESTS= (guest tests; default all but bpf, which the debug kernel (no BTF) skips),
-# CHAOS_MINUTES=3, TIMEOUT=3600 (the guest: KASAN under TCG is slow).
+# CHAOS_MINUTES=3, TIMEOUT=3600 and BUDGET=1200 (the guest, one test: KASAN under TCG is
+# slow).
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,7 +28,7 @@ if [ -z "${TESTS:-}" ]; then
 	done | grep -vx bpf | paste -sd, -)
 fi
 mkdir -p build/test
-TESTS=$TESTS SKIP_SMOKE=1 SKIP_GATE=1 SKIP_CHAOS=1 TIMEOUT=${TIMEOUT:-3600} scripts/test.sh |
+TESTS=$TESTS SKIP_SMOKE=1 SKIP_GATE=1 SKIP_CHAOS=1 TIMEOUT=${TIMEOUT:-3600} BUDGET=${BUDGET:-1200} scripts/test.sh |
 	tee build/test/debug.out
 tally=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' build/test/debug.out | tail -n 1)
 read -r passed failed <<<"${tally:-0 1}"

@@ -12,9 +12,10 @@
 #   bench: a seconds-long `make bench` smoke (one scenario per transport)
 #   gate:  `make gate` with a bus cost injected must fail (the gate's self-test)
 # Environment: TESTS=a,b (guest tests to run), FUZZ_SECONDS=20, SKIP_SMOKE=1, SKIP_GATE=1,
-# SKIP_CHAOS=1, TIMEOUT=900 (x SLOW, scripts/arch.sh), ARCH=x86|arm64 (the guest's, default the
-# host's: scripts/arch.sh; the modules, bpf tools and rr are then built for it, the host tools
-# and unit tests stay native).
+# SKIP_CHAOS=1, SKIP_HOST=1 (of the host's tests only the module and bpf builds), TIMEOUT=900
+# (the guest) and BUDGET=300 (one guest test; both x SLOW, scripts/arch.sh), ARCH=x86|arm64
+# (the guest's, default the host's: scripts/arch.sh; the modules, bpf tools and rr are then built
+# for it, the host tools and unit tests stay native).
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -59,13 +60,24 @@ tap() {
 	local all=0
 	if [ "$1" = -v ]; then all=1; shift; fi
 	local name=$1 file=$2 rc=${3:-0} note=${4:-} p0=$PASSED f0=$FAILED
-	local line plan=-1 n=0 total=0 running="" last="" verdict desc why
+	local line plan=-1 n=0 total=0 running="" last="" verdict desc why show=0
+	local -a detail=()
 	local re_test='^(not )?ok ([0-9]+)( - )?([^#]*)(#[[:space:]]*(.*))?$'
 	[ -r "$file" ] || file=/dev/null
+	# a failed test's own output ("# |", "# dmesg| ", "# TIMEOUT") goes to our output too: it is
+	# all CI shows
+	_tap_detail() {
+		[ "$show" = 1 ] && [ ${#detail[@]} -gt 0 ] && printf '    %s\n' "${detail[@]: -50}"
+		show=0 detail=()
+	}
 	# a plan's tests all reported, or one failure
 	_tap_plan() {
-		[ "$plan" -lt 0 ] || [ "$n" = "$plan" ] || result "$name${running:+:$running}" FAIL \
-			"$n of $plan tests reported${last:+ (last: $last)}${note:+; $note}"
+		[ "$plan" -lt 0 ] || [ "$n" = "$plan" ] || {
+			result "$name${running:+:$running}" FAIL \
+				"$n of $plan tests reported${last:+ (last: $last)}${note:+; $note}"
+			[ -z "$running" ] || show=1
+		}
+		_tap_detail
 	}
 	while IFS= read -r line; do
 		line=${line%$'\r'}
@@ -73,7 +85,10 @@ tap() {
 			_tap_plan
 			plan=${BASH_REMATCH[1]} n=0 running=""
 		elif [[ $line =~ ^#\ running\ (.*) ]]; then
+			_tap_detail
 			running=${BASH_REMATCH[1]}
+		elif [[ $line =~ ^#\ (\||dmesg\||TIMEOUT) ]]; then
+			detail+=("$line")
 		elif [[ $line =~ ^Bail\ out!(.*) ]]; then
 			result "$name${running:+:$running}" FAIL "Bail out!${BASH_REMATCH[1]}"
 			plan=-1
@@ -89,6 +104,7 @@ tap() {
 				verdict=SKIP why=${why:4} why=${why# }
 			fi
 			running="" last=$desc
+			[ $verdict != FAIL ] || show=1
 			if [ $all = 1 ] || [ $verdict != PASS ]; then
 				result "$name:$desc" $verdict "$why"
 			else
@@ -113,6 +129,8 @@ eval "$(scripts/kernel.sh)" || { echo "0 passed, 1 failed"; exit 1; }
 # ---- host ------------------------------------------------------------------------------------
 kmod_ok=0
 step kmod-build make -C kmod KDIR="$KDIR" W=1 && kmod_ok=1
+step bpf-build make -C bpf
+if [ "${SKIP_HOST:-0}" != 1 ]; then
 step kmod-check make -C kmod KDIR="$KDIR" check
 rm -f build/unit.tap build/bench.tap
 make -C tests/unit test >"$LOG/unit.log" 2>&1
@@ -123,7 +141,6 @@ tap bench-unit build/bench.tap $?
 rm -f build/user.tap
 make -C user test >"$LOG/user-unit.log" 2>&1
 tap user-unit build/user.tap $?
-step bpf-build make -C bpf
 step clang-format clang-format --dry-run --Werror bench/*.c bench/*.h bench/tests/*.c \
 	tests/unit/*.c tests/fuzz/*.c bpf/*.c bpf/*.h user/*.c user/*.h user/tests/*.c
 step shellcheck shellcheck -x -S warning scripts/*.sh guest/*.sh guest/init guest/tests/*.sh \
@@ -136,6 +153,7 @@ tap qemu-run build/qemu-run.tap $?
 tests/host/test_lava.sh >build/lava.tap 2>"$LOG/lava.log"
 tap lava build/lava.tap $?
 tests/host/test_report.sh >build/report.tap 2>"$LOG/report.log"; tap report build/report.tap $?
+fi
 
 # ---- guest -----------------------------------------------------------------------------------
 if [ $kmod_ok = 1 ]; then
@@ -145,7 +163,7 @@ if [ $kmod_ok = 1 ]; then
 	if scripts/initramfs.sh --output "$initrd" >"$LOG/initramfs.log" 2>&1; then
 		say "booting the test guest (console: $LOG/guest.log)"
 		scripts/qemu-run.sh --smp 2 --mem 1024 --timeout "${TIMEOUT:-$((900 * SLOW))}" \
-			--initramfs "$initrd" --append "vmsg=test vmsg_tests=${TESTS:-}" -- \
+			--initramfs "$initrd" --append "vmsg=test vmsg_tests=${TESTS:-} vmsg_budget=${BUDGET:-$((300 * SLOW))}" -- \
 			-blockdev driver=null-co,node-name=tpci,read-zeroes=on,size=67108864 \
 			-blockdev driver=null-co,node-name=tmmio,read-zeroes=on,size=67108864 \
 			-device virtio-blk-pci,drive=tpci,serial="${SERIAL_TEST}pci" \

@@ -32,6 +32,8 @@ iperf_3s() {
 		{ tail -n 20 /tmp/iperf3.json; fail "iperf3 (3 s, bounded at 60 s) across the user-played pair"; }
 	bps=$(grep -A 8 '"sum_received"' /tmp/iperf3.json | sed -n 's/.*"bits_per_second":[[:space:]]*\([0-9.e+]*\).*/\1/p' | head -n 1)
 }
+# exited PID: gone, or a zombie (exit done, not yet reaped)
+exited() { ! [ -e "/proc/$1" ] || grep -q '^[0-9]* ([^)]*) Z' "/proc/$1/stat"; }
 has_nic() { test -n "$(nic_by_mac "$1")"; }
 no_nic_b() { test -z "$(ip -n usn -o link 2>/dev/null | grep -i "$MAC_B")$(nic_by_mac $MAC_B)"; }
 unload_msg
@@ -57,6 +59,9 @@ ipid=$!
 sleep 3
 dmesg -c >/dev/null
 kill -9 $pid_b
+# its exit removes its device (the netdev's unregistration) and must not get stuck there
+wait_for 20 exited $pid_b ||
+	fail "vmsg-net-user b still exiting 20 s after kill -9: $(tr '\n' ' ' </proc/$pid_b/stack)"
 wait $pid_b 2>/dev/null
 wait_for 30 no_nic_b || fail "netdev b still there after kill -9"
 dmesg | grep -q 'the process went away, removed' || fail "no removal logged"

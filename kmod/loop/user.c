@@ -236,6 +236,14 @@ static int vmsg_user_fail_vq(struct vmsg_loop_dev *ld, struct vmsg_loop_vq *vq,
 	u32 len;
 	int ret;
 
+	/*
+	 * A gone net device receives nothing: its receive buffers stay posted
+	 * until the removal resets the queues. Completing them empty would
+	 * only bring them back (virtio_net refills at once), and again.
+	 * -EAGAIN: left on purpose (process_vq).
+	 */
+	if (ud->device_id == VIRTIO_ID_NET && !(vq->index & 1))
+		return -EAGAIN;
 	while (n < budget) {
 		ret = vmsg_loop_vq_pop(vq, c);
 		if (ret <= 0)
@@ -282,11 +290,16 @@ static void vmsg_user_take_rings(struct vmsg_user_dev *ud, struct vmsg_loop_dev 
 	WRITE_ONCE(ld->status, VIRTIO_CONFIG_S_DRIVER_OK);
 }
 
+/*
+ * One pass over the queues of a dead device's kicks. Never a loop here: a
+ * work item that does not sleep holds up every other work item of its CPU's
+ * pool (an expedited RCU grace period that the device's removal waits for,
+ * for one). A kick during the pass queues this work again (notify).
+ */
 static void vmsg_user_drain(struct work_struct *work)
 {
 	struct vmsg_user_dev *ud = container_of(work, struct vmsg_user_dev, drain);
 	struct vmsg_loop_dev *ld;
-	bool again = true;
 	unsigned int i;
 
 	spin_lock(&ud->ctx->lock);
@@ -297,16 +310,12 @@ static void vmsg_user_drain(struct work_struct *work)
 		return;
 	if (!READ_ONCE(ld->status))
 		vmsg_user_take_rings(ud, ld);
-	while (again) {
-		again = false;
-		for (i = 0; i < ld->nvqs; i++) {
-			if (test_and_clear_bit(i, &ld->avail_pending)) {
-				vmsg_loop_process_vq(ld, ld->vqs[i], false);
-				again = true;
-			}
-		}
-		cond_resched();
-	}
+	for (i = 0; i < ld->nvqs; i++)
+		if (test_and_clear_bit(i, &ld->avail_pending))
+			vmsg_loop_process_vq(ld, ld->vqs[i], false);
+	/* A queue with more than a budget left: it comes back on its own. */
+	if (READ_ONCE(ld->avail_pending))
+		queue_work(system_wq, &ud->drain);
 }
 
 static const struct vmsg_loop_model vmsg_user_model = {
