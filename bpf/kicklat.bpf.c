@@ -23,14 +23,15 @@
  *
  *  - fentry/fexit (BPF trampolines; the default): virtio_ring.ko has module
  *    BTF on Debian's 6.1, so fexit sees the argument and the return value
- *    together.  virtqueue_kick_prepare() and virtqueue_get_buf_ctx() need no
- *    entry program at all.  vring_interrupt() keeps its entry time (the
- *    latency ends when the interrupt arrives, not after the driver's
- *    callback) and virtqueue_get_buf() marks that it is running (so a
- *    get_buf_ctx() it calls is not counted twice) on a per-CPU stack: both
- *    run with interrupts or preemption off (hardirq, or under the
- *    transport's vq_lock, or under the lock the virtqueue API asks callers
- *    to hold), so entry and exit are on one CPU and nest LIFO.
+ *    together, and only vring_interrupt() has an entry program: it keeps
+ *    its entry time (the latency ends when the interrupt arrives, not after
+ *    the driver's callback) on a per-CPU stack (hardirq: entry and exit on
+ *    one CPU, LIFO).  Where get_buf() calls get_buf_ctx() the inner fexit
+ *    runs first, on the same CPU (both run under the lock the virtqueue API
+ *    asks callers to hold): it leaves its (vq, buffer) in a per-CPU slot,
+ *    and a get_buf() returning that same pair right after is not counted
+ *    again.  One program run per call, no entry program (the tracer's own
+ *    cost, issue 10: each trampoline run is counted time under icount).
  *  - kprobes/kretprobes (the fallback where trampolines cannot attach): the
  *    argument is only known at entry and the result only at return, so
  *    entries push a frame on a per-task stack that the return pops: LIFO
@@ -94,6 +95,19 @@ struct {
 	__type(key, u64);
 	__type(value, struct stack);
 } stacks SEC(".maps");
+
+/* fentry variant: the last buffer get_buf_ctx() returned on this CPU. */
+struct last_buf {
+	u64 vq;
+	u64 buf;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct last_buf);
+} cpu_last SEC(".maps");
 
 /* fentry variant: frames per CPU (entry and exit run on one CPU, see above). */
 struct {
@@ -320,31 +334,34 @@ int BPF_PROG(fexit_vring_interrupt, int irq, struct virtqueue *vq, long ret)
 	return 0;
 }
 
-SEC("fentry/virtqueue_get_buf")
-int BPF_PROG(fentry_get_buf, struct virtqueue *vq)
-{
-	push(cpu_stack(), FRAME_GET_BUF, vq);
-	return 0;
-}
-
 SEC("fexit/virtqueue_get_buf")
 int BPF_PROG(fexit_get_buf, struct virtqueue *vq, unsigned int *len, void *ret)
 {
-	struct frame f;
+	u32 zero = 0;
+	struct last_buf *l = bpf_map_lookup_elem(&cpu_last, &zero);
+	bool nested = false;
 
-	/* The frame only marks get_buf_ctx calls as nested: count without it too. */
-	pop(cpu_stack(), FRAME_GET_BUF, &f);
-	on_get_buf((u64)vq, ret);
+	/* The get_buf_ctx() this call made, if it made one, was counted. */
+	if (l) {
+		nested = ret && l->vq == (u64)vq && l->buf == (u64)ret;
+		l->vq = 0;
+	}
+	if (!nested)
+		on_get_buf((u64)vq, ret);
 	return 0;
 }
 
 SEC("fexit/virtqueue_get_buf_ctx")
 int BPF_PROG(fexit_get_buf_ctx, struct virtqueue *vq, unsigned int *len, void **vctx, void *ret)
 {
-	struct stack *st = cpu_stack();
+	u32 zero = 0;
+	struct last_buf *l = bpf_map_lookup_elem(&cpu_last, &zero);
 
-	if (st && !in_get_buf(st, st->depth, (u64)vq))
-		on_get_buf((u64)vq, ret);
+	if (l && ret) {
+		l->vq = (u64)vq;
+		l->buf = (u64)ret;
+	}
+	on_get_buf((u64)vq, ret);
 	return 0;
 }
 
