@@ -18,8 +18,8 @@
 #   REPORT_OUT=DIR     where report.md, summary.json and *.svg go
 #   REPORT_ONLY="x86-tcg tune"  run only these labels of the set
 #
-# Before each run kmod/ and bpf/ are built for its ARCH (make modules bpf: they hold one ARCH at
-# a time). Every run has its own RUN_ID, results/report-<time>/<label>; its log is
+# Before each run its ARCH is set up and kmod/ and bpf/ are built for it (make setup: they hold
+# one ARCH at a time). Every run has its own RUN_ID, results/report-<time>/<label>; its log is
 # results/report-<time>/<label>.log, its wall time results/report-<time>/times.env, the host's
 # tool versions and git commit <run>/versions.env.
 set -euo pipefail
@@ -104,8 +104,9 @@ else
 		log "run $label ($envs): log $TOP/$label.log"
 		t0=$(date +%s)
 		rc=0
-		# kmod/*.ko and the bpf tools are built for one ARCH at a time (make bench's setup)
-		env "${envv[@]}" make -s modules bpf >"$TOP/$label.log" 2>&1 || rc=$?
+		# the run's ARCH needs its own packages (arm64: dpkg's foreign architecture, the cross
+		# compiler), and kmod/*.ko and the bpf tools hold one ARCH at a time: make bench's setup
+		env "${envv[@]}" make -s setup >"$TOP/$label.log" 2>&1 || rc=$?
 		if [ "$rc" != 0 ]; then
 			:
 		elif [ "$kind" = tune ]; then
