@@ -62,7 +62,8 @@ watchdog() {
 	done
 	echo "# | the end of its output:"
 	tail -n 10 "/tmp/$2.log" | sed 's/^/# |   /'
-	kill -9 -- "-$1" 2>/dev/null
+	# its process group (the session leader's): busybox's kill takes no "--"
+	kill -9 "-$1" 2>/dev/null
 }
 
 dmesg -c >/dev/null

@@ -150,6 +150,8 @@ ARCH=$HOST_ARCH tests/host/test_accel.sh >build/accel.tap 2>"$LOG/accel.log"
 tap accel build/accel.tap $?
 ARCH=$HOST_ARCH tests/host/test_qemu_run.sh >build/qemu-run.tap 2>"$LOG/qemu-run.log"
 tap qemu-run build/qemu-run.tap $?
+tests/host/test_guest_runner.sh >build/guest-runner.tap 2>"$LOG/guest-runner.log"
+tap guest-runner build/guest-runner.tap $?
 tests/host/test_lava.sh >build/lava.tap 2>"$LOG/lava.log"
 tap lava build/lava.tap $?
 tests/host/test_report.sh >build/report.tap 2>"$LOG/report.log"; tap report build/report.tap $?
