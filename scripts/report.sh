@@ -71,7 +71,7 @@ esac
 
 make -s -C bench all >/dev/null || die "building bench/ failed"
 
-benches=() tunes=()
+benches=() tunes=() failed=()
 if [ -n "${REPORT_RUNS:-}" ]; then
 	for d in $REPORT_RUNS; do
 		if [ -r "$d/summary.json" ]; then
@@ -129,7 +129,10 @@ else
 		echo "$label=$t" >>"$TOP/times.env"
 		mkdir -p "$vdir"
 		versions >"$vdir/versions.env"
-		[ "$rc" = 0 ] || log "run $label failed (rc $rc): see $TOP/$label.log"
+		if [ "$rc" != 0 ]; then
+			log "run $label failed (rc $rc): see $TOP/$label.log"
+			failed+=("$label")
+		fi
 		log "run $label: ${t}s"
 	done
 fi
@@ -142,3 +145,6 @@ done
 mkdir -p "$OUT"
 build/bench/vmsg-publish -o "$OUT" "${args[@]}" "${benches[@]}" || die "vmsg-publish failed"
 log "report: $OUT/report.md (from $OUT/summary.json)"
+# built for a look, but a set with a failed run is no report to publish: REPORT_ONLY=<label>
+# reruns one, REPORT_RUNS=... rebuilds from them all
+[ "${#failed[@]}" = 0 ] || die "runs failed: ${failed[*]} (the report above lacks them or parts of them)"
