@@ -157,6 +157,14 @@ static __always_inline struct stack *cpu_stack(void)
 	return bpf_map_lookup_elem(&cpu_stacks, &zero);
 }
 
+/* This CPU's last get_buf_ctx() buffer (fentry variant). */
+static __always_inline struct last_buf *cpu_last_buf(void)
+{
+	u32 zero = 0;
+
+	return bpf_map_lookup_elem(&cpu_last, &zero);
+}
+
 /*
  * -d filter, applied at return: entries always push, so that a filtered
  * call nested in a wanted one cannot pop the wrong frame.
@@ -337,8 +345,7 @@ int BPF_PROG(fexit_vring_interrupt, int irq, struct virtqueue *vq, long ret)
 SEC("fexit/virtqueue_get_buf")
 int BPF_PROG(fexit_get_buf, struct virtqueue *vq, unsigned int *len, void *ret)
 {
-	u32 zero = 0;
-	struct last_buf *l = bpf_map_lookup_elem(&cpu_last, &zero);
+	struct last_buf *l = cpu_last_buf();
 	bool nested = false;
 
 	/* The get_buf_ctx() this call made, if it made one, was counted. */
@@ -354,8 +361,7 @@ int BPF_PROG(fexit_get_buf, struct virtqueue *vq, unsigned int *len, void *ret)
 SEC("fexit/virtqueue_get_buf_ctx")
 int BPF_PROG(fexit_get_buf_ctx, struct virtqueue *vq, unsigned int *len, void **vctx, void *ret)
 {
-	u32 zero = 0;
-	struct last_buf *l = bpf_map_lookup_elem(&cpu_last, &zero);
+	struct last_buf *l = cpu_last_buf();
 
 	if (l && ret) {
 		l->vq = (u64)vq;

@@ -53,11 +53,11 @@ watchdog() {
 	echo "FAIL: still running after ${BUDGET}s (budget: vmsg_budget=), killed" >>"/tmp/$2.log"
 	echo "# TIMEOUT: $2 still running after ${BUDGET}s; its processes:"
 	for _p in /proc/[0-9]*; do
-		# session id: the 4th field after the ")" that ends comm
-		[ "$(sed 's/.*) //' "$_p/stat" 2>/dev/null | cut -d' ' -f4)" = "$1" ] || continue
+		# the fields after the ")" that ends comm: state, ppid, pgrp, session, ...
+		_f=$(sed 's/.*) //' "$_p/stat" 2>/dev/null)
+		[ "$(echo "$_f" | cut -d' ' -f4)" = "$1" ] || continue
 		echo "# |   ${_p#/proc/} $(tr '\0' ' ' <"$_p/cmdline" | cut -c1-100)"
-		echo "# |     state $(sed 's/.*) //' "$_p/stat" | cut -d' ' -f1)," \
-			"wchan $(cat "$_p/wchan" 2>/dev/null)"
+		echo "# |     state ${_f%% *}, wchan $(cat "$_p/wchan" 2>/dev/null)"
 		sed 's/^/# |       /' "$_p/stack" 2>/dev/null | head -n 12
 	done
 	echo "# | the end of its output:"
