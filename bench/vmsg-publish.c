@@ -5,16 +5,19 @@
  *
  *   vmsg-publish -o OUT_DIR [-t TEMPLATE] [-c CONTEXT.json] [-p PLOT_DIR] [--tune TUNE_DIR]
  *                RUN_DIR...
+ *   vmsg-publish -o OUT_DIR [-t TEMPLATE] [-p PLOT_DIR] --from SUMMARY.json
  *
  * RUN_DIR: a bench run (results/<id>/: summary.json, raw/, optional versions.env written by
  * scripts/report.sh). TUNE_DIR: a tune run (results/tune-<time>/: <variant>/summary.json and
  * <variant>/variant.env). TEMPLATE (default bench/report/report.md.in): the hand-written text;
- * a line "@@NAME@@" is replaced by a generated section (RUNS, RESULTS, MODES, KNOBS, TIME,
- * CONTEXT, VERSIONS, SOURCES). CONTEXT (default bench/report/context.json): published figures
+ * a line "@@NAME@@" is replaced by a generated section (RUNS, RESULTS, MODES, TARGETS, KNOBS,
+ * TIME, CONTEXT, VERSIONS, SOURCES). CONTEXT (default bench/report/context.json): published figures
  * of neighbouring transports with their sources. PLOT_DIR (default bench/plot): spread.gp.
  *
  * Every figure of the generated text is read from the merged JSON (OUT_DIR/summary.json), which
  * is written first: tests/host/test_report.sh checks that each number of report.md is in it.
+ * --from writes report.md and the plots again from a merged summary alone (no run directory):
+ * the same template gives the same report.md, byte for byte, so a hand edit shows as a diff.
  * What the run summaries lack is derived here and stored there too: the spread (min / max of
  * the headline metric over the timed repetitions, from raw/), the notify -> interrupt and
  * EVENT_AVAIL -> EVENT_USED medians of the traced repetition (raw/ kicklat / msglat JSON), the
@@ -41,7 +44,7 @@
 #define MAX_SCEN 32
 
 struct publish {
-	const char *out, *tmpl, *context, *plotdir;
+	const char *out, *tmpl, *context, *plotdir, *from;
 	const char *tunes[MAX_RUNS];
 	size_t ntunes;
 	json_t *top; /* the merged summary */
@@ -178,6 +181,78 @@ static json_t *find_rec(json_t *recs, const char *scen, const char *tr)
 	return NULL;
 }
 
+/* the bus models (not the userspace device): msg (thread), msg-inline, msg-poll */
+static bool bus_model(const char *t)
+{
+	return !strcmp(t, "msg") || !strcmp(t, "msg-inline") || !strcmp(t, "msg-poll");
+}
+
+/*
+ * The hot path's targets (issue 10: under icount, all contenders in the same boot): a ratio of
+ * a msg record's median to a reference's, or a field of the msg record. "best": the best bus
+ * model's median (least latency, most IOPS or throughput), else msg (the module's defaults).
+ */
+static const struct target {
+	const char *what, *scen, *ref, *field;
+	bool best, at_most;
+	double goal;
+} targets[] = {
+	{"blk 4k randread qd1 latency, best bus model / null_blk", "blk-randread-4k-qd1",
+	 "null_blk", NULL, true, true, 1.3},
+	{"blk 4k randread qd1 latency, best bus model / virtio-pci", "blk-randread-4k-qd1", "pci",
+	 NULL, true, true, 0.5},
+	{"blk 4k randread qd32 IOPS, msg / virtio-pci", "blk-randread-4k-qd32", "pci", NULL, false,
+	 false, 1.0},
+	{"blk 4k randread qd32 messages per I/O, msg", "blk-randread-4k-qd32", NULL,
+	 "messages_per_io", false, true, 0.1},
+	{"TCP stream throughput, best bus model / veth", "net-tcp-stream", "veth", NULL, true,
+	 false, 0.8},
+	{"tracer cost on blk qd1, msg", "blk-randread-4k-qd1", NULL, "tracer_cost", false, true,
+	 1.03},
+};
+
+static json_t *target_figures(json_t *recs)
+{
+	json_t *out = json_array();
+
+	for (size_t k = 0; k < sizeof(targets) / sizeof(targets[0]); k++) {
+		const struct target *g = &targets[k];
+		json_t *r, *pick = NULL, *ref = g->ref ? find_rec(recs, g->scen, g->ref) : NULL;
+		double v = NAN;
+		size_t i;
+
+		json_array_foreach(recs, i, r) {
+			const char *t = res_json_str(r, "transport", "");
+			enum res_metric m;
+			double a, b;
+
+			if (strcmp(res_json_str(r, "scenario", ""), g->scen) ||
+			    (g->best ? !bus_model(t) : strcmp(t, "msg")) || isnan(num(r, "median")))
+				continue;
+			a = num(r, "median");
+			b = pick ? num(pick, "median") : NAN;
+			if (!pick || (!res_metric__from_name(res_json_str(r, "metric", ""), &m) &&
+						      res_metric__higher_better(m)
+					      ? a > b
+					      : a < b))
+				pick = r;
+		}
+		if (pick)
+			v = g->field ? num(pick, g->field)
+				     : res_ratio(num(pick, "median"),
+						 ref ? num(ref, "median") : NAN);
+		json_array_append_new(
+			out,
+			json_pack(
+				"{s:s, s:s, s:o, s:f, s:b, s:o}", "what", g->what, "transport",
+				pick ? res_json_str(pick, "transport", "?") : "-", "value",
+				num_or_null(v), "goal", g->goal, "at_most", g->at_most, "met",
+				isnan(v) ? json_null()
+					 : json_boolean(g->at_most ? v <= g->goal : v >= g->goal)));
+	}
+	return out;
+}
+
 /* one bench run: its summary, meta and versions, each record with the derived figures */
 static json_t *load_run(const char *dir)
 {
@@ -197,7 +272,9 @@ static json_t *load_run(const char *dir)
 		const char *s = res_json_str(r, "scenario", "?"),
 			   *t = res_json_str(r, "transport", "?");
 		json_t *ref = find_rec(recs, s, "msg");
-		double p50 = num(r, "p50_us"), kick;
+		/* the kick -> interrupt time is the traced repetition's: its share is of that
+		 * repetition's p50, not of the untraced ones' (the tracers' cost is in the first) */
+		double p50 = num(r, "traced_p50_us"), kick;
 
 		bool virtio = strcmp(t, res_transport__floor(s));
 
@@ -222,6 +299,7 @@ static json_t *load_run(const char *dir)
 	v = load_kv(path);
 	json_object_set_new(run, "versions", v ? v : json_object());
 	json_object_set(run, "records", recs);
+	json_object_set_new(run, "targets", target_figures(recs));
 	json_decref(sum);
 	return run;
 }
@@ -527,6 +605,40 @@ static void sec_modes(struct publish *p)
 	}
 }
 
+/* each target of the hot path against what the run measured */
+static void sec_targets(struct publish *p)
+{
+	json_t *run, *g;
+	size_t i, j;
+
+	json_array_foreach(json_object_get(p->top, "runs"), i, run) {
+		struct res_table t;
+
+		res_table__init(&t, 5, NULL);
+		res_table__add(&t, (const char *const[]){"target", "contender", "measured", "goal",
+							 "met"});
+		json_array_foreach(json_object_get(run, "targets"), j, g) {
+			char goal[64];
+			json_t *met = json_object_get(g, "met");
+
+			snprintf(goal, sizeof(goal), "%s %s",
+				 json_is_true(json_object_get(g, "at_most")) ? "at most"
+									     : "at least",
+				 FIG(json_object_get(g, "goal")));
+			res_table__add(&t, (const char *const[]){
+						   res_json_str(g, "what", "?"),
+						   res_json_str(g, "transport", "-"),
+						   FIG(json_object_get(g, "value")), goal,
+						   json_is_boolean(met)
+							   ? (json_is_true(met) ? "yes" : "no")
+							   : "-"});
+		}
+		fprintf(p->md, "#### %s (%s)\n\n", res_json_str(run, "label", "?"),
+			res_json_str(json_object_get(run, "meta"), "MODE", "?"));
+		table_end(&t, p->md);
+	}
+}
+
 static void sec_knobs(struct publish *p)
 {
 	json_t *tune, *var, *f;
@@ -589,7 +701,7 @@ static void sec_time(struct publish *p)
 
 		res_table__init(&t, 8, NULL);
 		res_table__add(
-			&t, (const char *const[]){"scenario", "transport", "I/O p50 us",
+			&t, (const char *const[]){"scenario", "transport", "I/O p50 us (traced)",
 						  "notify-interrupt p50 us",
 						  "notify-interrupt p99 us", "share of I/O p50",
 						  "EVENT_AVAIL-EVENT_USED p50 us", "messages/IO"});
@@ -602,7 +714,7 @@ static void sec_time(struct publish *p)
 				&t, (const char *const[]){
 					    res_json_str(r, "scenario", "?"),
 					    res_json_str(r, "transport", "?"),
-					    fig(c[0], 40, json_object_get(r, "p50_us")),
+					    fig(c[0], 40, json_object_get(r, "traced_p50_us")),
 					    fig(c[1], 40, json_object_get(r, "kick_p50_us")),
 					    fig(c[2], 40, json_object_get(r, "kick_p99_us")),
 					    fig(c[3], 40, json_object_get(r, "kick_share_of_p50")),
@@ -668,8 +780,10 @@ static void sec_versions(struct publish *p)
 		{"git commit", "versions", "GIT_COMMIT"},
 		{"fio (guest)", "meta", "FIO"},
 		{"perf (guest)", "meta", "PERF"},
+		{"iperf3 (guest)", "meta", "IPERF3"},
 		{"iperf3 (host)", "versions", "HOST_IPERF3"},
 		{"gcc", "versions", "GCC"},
+		{"cross gcc (arm64)", "versions", "CROSS_GCC"},
 		{"clang", "versions", "CLANG"},
 		{"gnuplot", "versions", "GNUPLOT"},
 		{"jansson", "versions", "JANSSON"},
@@ -733,6 +847,8 @@ static int write_report(struct publish *p)
 			ret = sec_results(p);
 		} else if (!strcmp(line, "@@MODES@@")) {
 			sec_modes(p);
+		} else if (!strcmp(line, "@@TARGETS@@")) {
+			sec_targets(p);
 		} else if (!strcmp(line, "@@KNOBS@@")) {
 			sec_knobs(p);
 		} else if (!strcmp(line, "@@TIME@@")) {
@@ -808,8 +924,9 @@ static void usage(FILE *f, const char *prog)
 {
 	fprintf(f,
 		"usage: %s -o OUT_DIR [-t TEMPLATE] [-c CONTEXT.json] [-p PLOT_DIR] "
-		"[--tune TUNE_DIR]... RUN_DIR...\n",
-		prog);
+		"[--tune TUNE_DIR]... RUN_DIR...\n"
+		"       %s -o OUT_DIR [-t TEMPLATE] [-p PLOT_DIR] --from SUMMARY.json\n",
+		prog, prog);
 }
 
 int main(int argc, char **argv)
@@ -820,6 +937,7 @@ int main(int argc, char **argv)
 		{"context", required_argument, NULL, 'c'},
 		{"plots", required_argument, NULL, 'p'},
 		{"tune", required_argument, NULL, 'T'},
+		{"from", required_argument, NULL, 'F'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
@@ -849,12 +967,16 @@ int main(int argc, char **argv)
 			}
 			p.tunes[p.ntunes++] = optarg;
 			break;
+		case 'F':
+			p.from = optarg;
+			break;
 		default:
 			usage(c == 'h' ? stdout : stderr, argv[0]);
 			return c == 'h' ? 0 : 2;
 		}
 	}
-	if (!p.out || argc - optind < 1 || argc - optind > MAX_RUNS) {
+	if (!p.out ||
+	    (p.from ? argc - optind || p.ntunes : argc - optind < 1 || argc - optind > MAX_RUNS)) {
 		usage(stderr, argv[0]);
 		return 2;
 	}
@@ -868,9 +990,23 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mkdtemp: %s\n", strerror(errno));
 		return 1;
 	}
-	if (merge(&p, argv + optind, argc - optind) || write_report(&p))
+	if (p.from) {
+		json_error_t err;
+
+		p.top = json_load_file(p.from, 0, &err);
+		if (!p.top) {
+			fprintf(stderr, "%s:%d: %s\n", p.from, err.line, err.text);
+			goto cleanup;
+		}
+	} else if (merge(&p, argv + optind, argc - optind)) {
 		goto cleanup;
-	printf("%s/report.md and %s/summary.json written\n", p.out, p.out);
+	}
+	if (write_report(&p))
+		goto cleanup;
+	if (p.from)
+		printf("%s/report.md written from %s\n", p.out, p.from);
+	else
+		printf("%s/report.md and %s/summary.json written\n", p.out, p.out);
 	ret = 0;
 cleanup:
 	json_decref(p.top);

@@ -321,6 +321,7 @@ static json_t *record_of(const struct cell *c, double fr, double pr)
 		json_object_set_new(r, res_perf_fields[e], jnum(c->perf_per_io[e]));
 	json_object_set_new(r, "traced_median",
 			    jnum(c->has_traced ? res_sample__value(&c->traced) : NAN));
+	json_object_set_new(r, "traced_p50_us", jnum(c->has_traced ? c->traced.p50_us : NAN));
 	json_object_set_new(r, "tracer_cost", jnum(tracer_cost(c)));
 	json_object_set_new(r, "floor", json_string(res_transport__floor(c->scen)));
 	json_object_set_new(r, "cost_vs_floor", jnum(fr));

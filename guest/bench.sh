@@ -574,6 +574,7 @@ rm -f "$PLAN"
 	echo "FAILED=$fail"
 	echo "SCENARIOS=\"$(grep -v '^#' "$SCEN_DIR/$LIST" | tr '\n' ' ' | sed 's/ *$//')\""
 	echo "FIO=\"$(fio --version 2>/dev/null)\""
+	echo "IPERF3=\"$(iperf3 --version 2>/dev/null | head -n 1)\""
 	echo "PERF=\"${PERF:+$("$PERF" --version 2>/dev/null) -e $PERF_EVENTS}\""
 } >"$RAW/meta.env"
 

@@ -10,6 +10,13 @@
 # Accelerator: scripts/accel.sh decides (KVM only when a probe boot under KVM reached /init;
 # ACCEL=tcg|kvm forces); --icount makes it single-threaded TCG with
 # -icount shift=N,align=off,sleep=off (guest time counts instructions). QEMU= overrides the binary.
+# TCG_THREAD=multi|single: TCG's threading without icount (default multi, a host thread per vCPU).
+# Multi-threaded TCG before QEMU 8.1 can keep a stale copy of kernel code that another vCPU
+# patches live (ftrace, kprobes, static keys: attaching a tracer), and that vCPU then loops for
+# ever: a guest that attaches tracers while the traced code runs wants single.
+# Every guest: a CPU stuck in the kernel for 20 s (soft lockup) panics the guest at once, with
+# every CPU's backtrace and the whole kernel log on the console (panic_print=0x20), instead of
+# running into the timeout with nothing said.
 # --virtfs shares HOSTDIR read-write as 9p tag "results" (the guest mounts it on /results).
 # Boot watchdog: /init prints BOOT_MARKER (VMSG-INIT) first; a guest that has not printed it
 # within --boot-timeout seconds (BOOT_TIMEOUT=, default 180, 0 = off) is killed and booted once
@@ -27,7 +34,7 @@ die() {
 }
 
 SMP=1 MEM=1024 ICOUNT="" TIMEOUT=300 INITRD="" VIRTFS="" APPEND=""
-BOOT_TIMEOUT=${BOOT_TIMEOUT:-180} BOOT_MARKER=VMSG-INIT
+BOOT_TIMEOUT=${BOOT_TIMEOUT:-180} BOOT_MARKER=VMSG-INIT TCG_THREAD=${TCG_THREAD:-multi}
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--smp) SMP=$2; shift 2 ;;
@@ -47,6 +54,7 @@ done
 [[ "$SMP" =~ ^[1-9][0-9]*$ ]] || die "--smp must be a positive number"
 [[ "$TIMEOUT" =~ ^[1-9][0-9]*$ ]] || die "--timeout must be a positive number of seconds"
 [[ "$BOOT_TIMEOUT" =~ ^[0-9]+$ ]] || die "--boot-timeout must be a number of seconds (0: off)"
+case "$TCG_THREAD" in single | multi) ;; *) die "TCG_THREAD must be single or multi" ;; esac
 # shellcheck source=scripts/arch.sh
 . "$ROOT/scripts/arch.sh"
 command -v "$QEMU" >/dev/null || die "$QEMU missing (scripts/deps.sh)"
@@ -66,8 +74,8 @@ else
 		accel=(-accel kvm)
 		how="KVM: $ACCEL_WHY"
 	else
-		accel=(-accel tcg)
-		how="TCG: $ACCEL_WHY"
+		accel=(-accel "tcg,thread=$TCG_THREAD")
+		how="TCG: $ACCEL_WHY; $TCG_THREAD-threaded"
 	fi
 	arch_qemu "$ACCEL"
 fi
@@ -80,7 +88,7 @@ if [ -n "$VIRTFS" ]; then
 fi
 
 # machine, CPU and the kernel command line's start: scripts/arch.sh
-cmdline="$ARCH_CMDLINE $APPEND"
+cmdline="$ARCH_CMDLINE softlockup_panic=1 softlockup_all_cpu_backtrace=1 panic_print=0x20 $APPEND"
 echo "qemu-run: $KVER, $how, $SMP vCPU, ${MEM} MiB, timeout ${TIMEOUT}s" >&2
 qemu=(timeout -k 10 "$TIMEOUT" "$QEMU"
 	"${ARCH_MACHINE[@]}" "${accel[@]}" "${ARCH_CPU[@]}" -smp "$SMP" -m "$MEM"

@@ -42,6 +42,8 @@ versions() {
 	printf 'GIT_COMMIT="%s"\n' "$commit"
 	printf 'GCC="%s"\n' "$(gcc --version 2>/dev/null | head -n 1)"
 	printf 'CLANG="%s"\n' "$(clang --version 2>/dev/null | head -n 1)"
+	# the arm64 runs' user space (bpf tools, fio's helpers) is cross-built
+	printf 'CROSS_GCC="%s"\n' "$(aarch64-linux-gnu-gcc --version 2>/dev/null | head -n 1)"
 	printf 'HOST_FIO="%s"\n' "$(fio --version 2>/dev/null | head -n 1)"
 	printf 'HOST_IPERF3="%s"\n' "$(iperf3 --version 2>/dev/null | head -n 1)"
 	printf 'GNUPLOT="%s"\n' "$(gnuplot --version 2>/dev/null | head -n 1)"

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # test_qemu_run.sh - qemu-run.sh's boot watchdog: a guest whose /init never prints VMSG-INIT is
 # killed after --boot-timeout and booted once more; a second hang fails with exit 125; a guest
-# that boots on the second try runs to its end. A fake QEMU plays the guest. Prints TAP.
+# that boots on the second try runs to its end. Also TCG_THREAD and the soft-lockup panic on
+# the kernel command line. A fake QEMU plays the guest. Prints TAP.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -17,6 +18,7 @@ cat >"$T/qemu" <<'FAKE'
 #!/bin/bash
 [ "$1" = --version ] && { echo "QEMU emulator version 0.0.1 (fake)"; exit 0; }
 echo x >>"$FAKE_LOG"
+echo "$*" >>"$FAKE_LOG.args"
 mode=$FAKE
 [ "$mode" = hang-once ] && { [ "$(wc -l <"$FAKE_LOG")" = 1 ] && mode=hang || mode=boot; }
 echo "Probing EDD (edd=off to disable)... ok"
@@ -28,7 +30,7 @@ FAKE
 chmod +x "$T/qemu"
 printf 'x' >"$T/initrd"
 run() { # FAKE -> qemu-run.sh's exit status; stdout in $T/out, stderr in $T/err
-	rm -f "$T/boots"
+	rm -f "$T/boots" "$T/boots.args"
 	ACCEL=tcg QEMU=$T/qemu FAKE_LOG=$T/boots FAKE=$1 "$ROOT/scripts/qemu-run.sh" \
 		--timeout 60 --boot-timeout 2 --initramfs "$T/initrd" >"$T/out" 2>"$T/err"
 }
@@ -50,6 +52,19 @@ grep -q 'BOOT HANG: /init did not print VMSG-INIT in 2s' "$T/err" &&
 ok $? "the hang is named, with the last console line"
 [ "$secs" -lt 30 ]
 ok $? "the watchdog, not the 60 s timeout, ended it (${secs}s)"
+
+# TCG's threading: multi by default, single on request, anything else refused before a boot;
+# a soft lockup panics every guest at once, with every CPU's backtrace and the whole log
+run boot && grep -q -- '-accel tcg,thread=multi' "$T/boots.args"
+ok $? "TCG is multi-threaded by default"
+grep -q -- 'softlockup_panic=1 softlockup_all_cpu_backtrace=1 panic_print=0x20' "$T/boots.args"
+ok $? "the kernel command line panics on a soft lockup"
+TCG_THREAD=single run boot && grep -q -- '-accel tcg,thread=single' "$T/boots.args"
+ok $? "TCG_THREAD=single: -accel tcg,thread=single"
+TCG_THREAD=yes run boot
+rc=$?
+[ $rc = 2 ] && grep -q 'TCG_THREAD must be single or multi' "$T/err" && ! [ -e "$T/boots" ]
+ok $? "TCG_THREAD=yes: refused, no boot (exit $rc)"
 
 run hang-once
 rc=$?

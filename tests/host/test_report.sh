@@ -41,8 +41,18 @@ ok $? "a run without raw/ has no spread (null, printed -), not a made-up one"
 jq -e '[.runs[0].records[] | select(.transport == "msg") | .msgvq_p50_us] | all(. > 0)' \
 	"$S" >/dev/null
 ok $? "msglat's EVENT_AVAIL -> EVENT_USED median for every msg cell"
+# the targets: the best bus model at qd1 (least latency) over null_blk, as the records give it;
+# a target whose scenario did not run is "-", not met and not missed
+jq -e '.runs[0] as $r | ($r.records | map(select(.scenario == "blk-randread-4k-qd1"))) as $q |
+	($q | map(select(.transport | test("^msg(-inline|-poll)?$"))) | min_by(.median)) as $b |
+	($q[] | select(.transport == "null_blk") | .median) as $f |
+	($r.targets[0] | .transport == $b.transport and ((.value - $b.median / $f) | fabs) < 1e-9
+	and .met == (.value <= 1.3)) and
+	([$r.targets[] | select(.what | test("qd32")) | .value == null and .met == null] | all)' \
+	"$S" >/dev/null
+ok $? "targets: qd1 best bus model / null_blk from the records; a scenario not run is no verdict"
 
-for sec in "## Method" "### Bus models" "### Hot-path knobs" "### Where the time of one I/O goes" \
+for sec in "## Method" "### Bus models" "### Targets" "### Hot-path knobs" "### Where the time of one I/O goes" \
 	"## Context: published figures" "## Threats to validity" "## Versions" \
 	"## Rebuilding this report"; do
 	grep -q "^$sec" "$R" || echo "missing: $sec" >>"$T/sections"
@@ -81,6 +91,24 @@ done
 	! python3 "$CHECK" "$T/edit2.md" "$S" >"$T/edit2.log" 2>&1 &&
 	grep -q "$edited not in" "$T/edit2.log"
 ok $? "the checker fails when the last digits of a figure are edited ($shown -> $edited)"
+# report.md is a function of summary.json and the template: rebuilt from the JSON alone it is
+# the same, byte for byte, and any hand edit, even of a digit no check above would miss, differs
+build/bench/vmsg-publish -o "$T/again" --from "$S" >/dev/null 2>"$T/again.log" &&
+	cmp "$R" "$T/again/report.md" >>"$T/again.log" 2>&1
+ok $? "vmsg-publish --from summary.json: the same report.md, byte for byte"
+sed "0,/| $shown |/s//| $(awk -v m="$shown" 'BEGIN { printf "%.3f", m + 0.001 }') |/" "$R" \
+	>"$T/edit3.md"
+! cmp -s "$R" "$T/edit3.md" && ! cmp -s "$T/edit3.md" "$T/again/report.md"
+ok $? "a last-digit edit ($shown + 0.001) differs from the rebuilt report"
+# the published report, once there is one (docs/report/): the same check
+if [ -r docs/report/summary.json ]; then
+	build/bench/vmsg-publish -o "$T/pub" --from docs/report/summary.json >/dev/null 2>&1 &&
+		cmp docs/report/report.md "$T/pub/report.md" &&
+		python3 "$CHECK" docs/report/report.md docs/report/summary.json >"$T/pub.log" 2>&1
+	ok $? "docs/report/report.md is what its summary.json gives, every number in it"
+else
+	skip "docs/report/report.md is what its summary.json gives" "no published report yet"
+fi
 cp bench/report/report.md.in "$T/tmpl.md"
 echo "The bus needs 7654321 messages." >>"$T/tmpl.md"
 build/bench/vmsg-publish -o "$T/out2" -t "$T/tmpl.md" "$FIX/x86-icount3" >/dev/null 2>&1 &&
