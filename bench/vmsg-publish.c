@@ -313,7 +313,7 @@ static int cmp_str(const void *a, const void *b)
 static json_t *load_tune(const char *dir)
 {
 	char path[PATH_LEN], *names[MAX_RUNS];
-	json_t *tune, *vars = json_array(), *ref = NULL;
+	json_t *tune, *vars = json_array(), *ref = NULL, *meta = NULL, *kv;
 	struct dirent *e;
 	size_t n = 0;
 	DIR *d = opendir(dir);
@@ -366,14 +366,20 @@ static json_t *load_tune(const char *dir)
 					    json_string(res_json_str(json_object_get(sum, "meta"),
 								     "MODE", "?")));
 		json_array_append_new(vars, var);
-		if (!ref && sum)
+		if (!ref && sum) {
 			ref = json_incref(json_object_get(sum, "records"));
+			meta = json_incref(json_object_get(sum, "meta"));
+		}
 		json_decref(sum);
 		json_decref(env);
 		free(names[k]);
 	}
 	json_decref(ref);
-	tune = json_pack("{s:s, s:s, s:o}", "label", base_name(dir), "dir", dir, "variants", vars);
+	tune = json_pack("{s:s, s:s, s:o, s:o}", "label", base_name(dir), "dir", dir, "variants",
+			 vars, "meta", meta ? meta : json_object());
+	snprintf(path, sizeof(path), "%s/versions.env", dir);
+	kv = load_kv(path);
+	json_object_set_new(tune, "versions", kv ? kv : json_object());
 	return tune;
 }
 
@@ -585,15 +591,21 @@ static void sec_modes(struct publish *p)
 		res_table__add(&t, (const char *const[]){"scenario", "transport", "median",
 							 "against msg", "cost vs floor",
 							 "cost vs pci", "messages/IO"});
+		/* poll needs a second CPU to poll on: with one, the module runs it as thread */
+		bool one_cpu = !strcmp(res_json_str(json_object_get(run, "meta"), "NCPU", ""), "1");
+
 		json_array_foreach(json_object_get(run, "records"), j, r) {
+			const char *tr = res_json_str(r, "transport", "?");
 			char c[6][40];
 
-			if (strncmp(res_json_str(r, "transport", ""), "msg", 3))
+			if (strncmp(tr, "msg", 3))
 				continue;
 			res_table__add(
 				&t, (const char *const[]){
 					    res_json_str(r, "scenario", "?"),
-					    res_json_str(r, "transport", "?"),
+					    one_cpu && !strcmp(tr, "msg-poll")
+						    ? "msg-poll (one vCPU: runs as msg)"
+						    : tr,
 					    fig(c[0], 40, json_object_get(r, "median")),
 					    fig(c[1], 40, json_object_get(r, "median_vs_msg")),
 					    fig(c[2], 40, json_object_get(r, "cost_vs_floor")),
@@ -789,21 +801,25 @@ static void sec_versions(struct publish *p)
 		{"jansson", "versions", "JANSSON"},
 		{"host kernel", "versions", "HOST_KERNEL"},
 	};
+	const char *const sets[] = {"runs", "tune"};
 	json_t *run;
 	size_t i;
 
-	json_array_foreach(json_object_get(p->top, "runs"), i, run) {
-		struct res_table t;
+	for (size_t s = 0; s < sizeof(sets) / sizeof(sets[0]); s++)
+		json_array_foreach(json_object_get(p->top, sets[s]), i, run) {
+			struct res_table t;
 
-		res_table__init(&t, 2, NULL);
-		res_table__add(&t, (const char *const[]){"", res_json_str(run, "label", "?")});
-		for (size_t c = 0; c < sizeof(cols) / sizeof(cols[0]); c++)
-			res_table__add(&t, (const char *const[]){
-						   cols[c].head,
-						   res_json_str(json_object_get(run, cols[c].obj),
-								cols[c].key, "not recorded")});
-		table_end(&t, p->md);
-	}
+			res_table__init(&t, 2, NULL);
+			res_table__add(&t,
+				       (const char *const[]){"", res_json_str(run, "label", "?")});
+			for (size_t c = 0; c < sizeof(cols) / sizeof(cols[0]); c++)
+				res_table__add(
+					&t, (const char *const[]){
+						    cols[c].head,
+						    res_json_str(json_object_get(run, cols[c].obj),
+								 cols[c].key, "not recorded")});
+			table_end(&t, p->md);
+		}
 }
 
 static void sec_sources(struct publish *p)

@@ -4,9 +4,10 @@
 # scripts/arch.sh): Debian's userspace for that architecture, unpacked into
 # .cache/sysroot/<arch>/ by `mmdebstrap --variant=extract` (dpkg -x of the packages and their
 # dependencies; no maintainer scripts run, so no qemu-user is needed). It cannot be installed
-# beside the host's own: busybox-static, fio, iperf3, iproute2 and their libraries go into the
-# guest's initramfs from here (scripts/initramfs.sh), and the -dev packages are what bpf/ and
-# bench/ cross-link statically against (gcc --sysroot). Nothing to do on a native build.
+# beside the host's own: busybox-static, fio, iperf3, iproute2, perf (linux-perf: the bench's
+# counters) and their libraries go into the guest's initramfs from here (scripts/initramfs.sh),
+# and the -dev packages are what bpf/ and bench/ cross-link statically against (gcc --sysroot).
+# Nothing to do on a native build.
 # Prints SYSROOT=<dir> for eval.
 set -euo pipefail
 
@@ -18,7 +19,7 @@ die() {
 # shellcheck source=scripts/arch.sh
 . "$ROOT/scripts/arch.sh"
 
-PKGS=busybox-static,fio,iperf3,iproute2,libaio1,libc6-dev,libbpf-dev,libelf-dev,zlib1g-dev,libjansson-dev
+PKGS=busybox-static,fio,iperf3,iproute2,linux-perf,libaio1,libc6-dev,libbpf-dev,libelf-dev,zlib1g-dev,libjansson-dev
 if [ "$CROSS" = 1 ]; then
 	stamp=$SYSROOT/.vmsg-sysroot
 	if ! [ -r "$stamp" ] || [ "$(cat "$stamp")" != "$PKGS" ]; then
