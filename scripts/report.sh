@@ -21,7 +21,7 @@
 # Before each run its ARCH is set up and kmod/ and bpf/ are built for it (make setup: they hold
 # one ARCH at a time). Every run has its own RUN_ID, results/report-<time>/<label>; its log is
 # results/report-<time>/<label>.log, its wall time results/report-<time>/times.env, the host's
-# tool versions and git commit <run>/versions.env.
+# tool versions and git commit as the run started <run>/versions.env.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -105,6 +105,8 @@ else
 		envv=("${envv[@]//:/ }")
 		log "run $label ($envs): log $TOP/$label.log"
 		t0=$(date +%s)
+		# what the run is made with: taken now, not after (the tree may change meanwhile)
+		versions >"$TOP/$label.versions"
 		rc=0
 		# the run's ARCH needs its own packages (arm64: dpkg's foreign architecture, the cross
 		# compiler), and kmod/*.ko and the bpf tools hold one ARCH at a time: make bench's setup
@@ -130,7 +132,7 @@ else
 		t=$(($(date +%s) - t0))
 		echo "$label=$t" >>"$TOP/times.env"
 		mkdir -p "$vdir"
-		versions >"$vdir/versions.env"
+		mv "$TOP/$label.versions" "$vdir/versions.env"
 		if [ "$rc" != 0 ]; then
 			log "run $label failed (rc $rc): see $TOP/$label.log"
 			failed+=("$label")
