@@ -4,14 +4,17 @@
  * merged into one summary.json, then report.md and the SVG plots written from that JSON.
  *
  *   vmsg-publish -o OUT_DIR [-t TEMPLATE] [-c CONTEXT.json] [-p PLOT_DIR] [--tune TUNE_DIR]
- *                RUN_DIR...
+ *                [--boot BOOT_DIR] RUN_DIR...
  *   vmsg-publish -o OUT_DIR [-t TEMPLATE] [-p PLOT_DIR] --from SUMMARY.json
  *
  * RUN_DIR: a bench run (results/<id>/: summary.json, raw/, optional versions.env written by
  * scripts/report.sh). TUNE_DIR: a tune run (results/tune-<time>/: <variant>/summary.json and
- * <variant>/variant.env). TEMPLATE (default bench/report/report.md.in): the hand-written text;
- * a line "@@NAME@@" is replaced by a generated section (RUNS, RESULTS, MODES, TARGETS, KNOBS,
- * TIME, CONTEXT, VERSIONS, SOURCES). CONTEXT (default bench/report/context.json): published figures
+ * <variant>/variant.env). BOOT_DIR: a bench run named <run>-boot<N>, the configuration of RUN_DIR
+ * <run> run again in another boot: its medians against the first boot's (the noise from one
+ * boot to the next, which the spread within one boot does not show). TEMPLATE (default
+ * bench/report/report.md.in): the hand-written text; a line "@@NAME@@" is replaced by a
+ * generated section (RUNS, RESULTS, MODES, TARGETS, BOOTS, KNOBS, TIME, CONTEXT, VERSIONS,
+ * SOURCES). CONTEXT (default bench/report/context.json): published figures
  * of neighbouring transports with their sources. PLOT_DIR (default bench/plot): spread.gp.
  *
  * Every figure of the generated text is read from the merged JSON (OUT_DIR/summary.json), which
@@ -45,8 +48,8 @@
 
 struct publish {
 	const char *out, *tmpl, *context, *plotdir, *from;
-	const char *tunes[MAX_RUNS];
-	size_t ntunes;
+	const char *tunes[MAX_RUNS], *boots[MAX_RUNS];
+	size_t ntunes, nboots;
 	json_t *top; /* the merged summary */
 	char tmp[1024];
 	FILE *md;
@@ -302,6 +305,75 @@ static json_t *load_run(const char *dir)
 	json_object_set_new(run, "targets", target_figures(recs));
 	json_decref(sum);
 	return run;
+}
+
+/* pci and mmio: QEMU's device models, whose work runs outside the guest */
+static bool qemu_device(const char *t)
+{
+	return !strcmp(t, "pci") || !strcmp(t, "mmio");
+}
+
+/*
+ * A second boot of a bench run (<run>-boot<N>): each record gets its median against the first
+ * boot's and the first boot's own spread (max / min); the boot gets the cells farthest apart
+ * between the boots, one among the contenders that run in the guest, one among QEMU's.
+ */
+static json_t *load_boot(const char *dir, json_t *runs)
+{
+	char label[PATH_LEN];
+	const char *dash;
+	json_t *boot, *first = NULL, *run, *r, *far[2] = {NULL, NULL};
+	double farv[2] = {0, 0};
+	size_t i, n;
+
+	snprintf(label, sizeof(label), "%s", base_name(dir));
+	dash = strstr(label, "-boot");
+	n = dash ? (size_t)(dash - label) : 0;
+	json_array_foreach(runs, i, run) {
+		const char *l = res_json_str(run, "label", "");
+
+		if (n && strlen(l) == n && !strncmp(l, label, n))
+			first = run;
+	}
+	if (!first || strspn(dash + 5, "0123456789") != strlen(dash + 5) || !dash[5]) {
+		fprintf(stderr,
+			"%s: a second boot is named <run>-boot<N>, and <run> must be one of the "
+			"bench runs given\n",
+			dir);
+		return NULL;
+	}
+	boot = load_run(dir);
+	if (!boot)
+		return NULL;
+	json_object_set_new(boot, "of", json_string(res_json_str(first, "label", "?")));
+	json_array_foreach(json_object_get(boot, "records"), i, r) {
+		const char *s = res_json_str(r, "scenario", "?"),
+			   *t = res_json_str(r, "transport", "?");
+		json_t *a = find_rec(json_object_get(first, "records"), s, t);
+		double v = a ? res_ratio(num(r, "median"), num(a, "median")) : NAN;
+		int q = qemu_device(t);
+
+		json_object_set_new(r, "first_median", num_or_null(a ? num(a, "median") : NAN));
+		json_object_set_new(r, "median_vs_first", num_or_null(v));
+		json_object_set_new(
+			r, "first_spread",
+			num_or_null(a ? res_ratio(num(a, "spread_max"), num(a, "spread_min"))
+				      : NAN));
+		if (!isnan(v) && v > 0 && fabs(log(v)) > farv[q]) {
+			farv[q] = fabs(log(v));
+			far[q] = r;
+		}
+	}
+	for (int q = 0; q < 2; q++)
+		json_object_set_new(boot, q ? "farthest_qemu" : "farthest_in_guest",
+				    far[q] ? json_pack("{s:s, s:s, s:O}", "scenario",
+						       res_json_str(far[q], "scenario", "?"),
+						       "transport",
+						       res_json_str(far[q], "transport", "?"),
+						       "median_vs_first",
+						       json_object_get(far[q], "median_vs_first"))
+					   : json_null());
+	return boot;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -617,37 +689,96 @@ static void sec_modes(struct publish *p)
 	}
 }
 
-/* each target of the hot path against what the run measured */
+/* each target of the hot path against what one run (or a second boot of it) measured */
+static void targets_table(struct publish *p, json_t *run)
+{
+	struct res_table t;
+	json_t *g;
+	size_t j;
+
+	res_table__init(&t, 5, NULL);
+	res_table__add(&t, (const char *const[]){"target", "contender", "measured", "goal", "met"});
+	json_array_foreach(json_object_get(run, "targets"), j, g) {
+		char goal[64];
+		json_t *met = json_object_get(g, "met");
+
+		snprintf(goal, sizeof(goal), "%s %s",
+			 json_is_true(json_object_get(g, "at_most")) ? "at most" : "at least",
+			 FIG(json_object_get(g, "goal")));
+		res_table__add(
+			&t,
+			(const char *const[]){
+				res_json_str(g, "what", "?"), res_json_str(g, "transport", "-"),
+				FIG(json_object_get(g, "value")), goal,
+				json_is_boolean(met) ? (json_is_true(met) ? "yes" : "no") : "-"});
+	}
+	fprintf(p->md, "#### %s (%s", res_json_str(run, "label", "?"),
+		res_json_str(json_object_get(run, "meta"), "MODE", "?"));
+	if (json_object_get(run, "of"))
+		fprintf(p->md, ", a second boot of %s", res_json_str(run, "of", "?"));
+	fprintf(p->md, ")\n\n");
+	table_end(&t, p->md);
+}
+
 static void sec_targets(struct publish *p)
 {
-	json_t *run, *g;
+	json_t *run;
+	size_t i;
+
+	json_array_foreach(json_object_get(p->top, "runs"), i, run)
+		targets_table(p, run);
+	json_array_foreach(json_object_get(p->top, "boots"), i, run)
+		targets_table(p, run);
+}
+
+/* a second boot against the first: every cell's median, and the cells farthest apart */
+static void sec_boots(struct publish *p)
+{
+	json_t *boot, *r;
 	size_t i, j;
 
-	json_array_foreach(json_object_get(p->top, "runs"), i, run) {
+	if (!json_array_size(json_object_get(p->top, "boots"))) {
+		fprintf(p->md, "No second boot was given to this report.\n\n");
+		return;
+	}
+	json_array_foreach(json_object_get(p->top, "boots"), i, boot) {
+		const char *of = res_json_str(boot, "of", "?");
 		struct res_table t;
+		char h1[200], h2[200];
 
-		res_table__init(&t, 5, NULL);
-		res_table__add(&t, (const char *const[]){"target", "contender", "measured", "goal",
-							 "met"});
-		json_array_foreach(json_object_get(run, "targets"), j, g) {
-			char goal[64];
-			json_t *met = json_object_get(g, "met");
+		snprintf(h1, sizeof(h1), "median, %s", of);
+		snprintf(h2, sizeof(h2), "median, %s", res_json_str(boot, "label", "?"));
+		res_table__init(&t, 6, NULL);
+		res_table__add(&t,
+			       (const char *const[]){"scenario", "transport", h1, h2,
+						     "second / first", "first boot's max / min"});
+		json_array_foreach(json_object_get(boot, "records"), j, r) {
+			char c[4][40];
 
-			snprintf(goal, sizeof(goal), "%s %s",
-				 json_is_true(json_object_get(g, "at_most")) ? "at most"
-									     : "at least",
-				 FIG(json_object_get(g, "goal")));
-			res_table__add(&t, (const char *const[]){
-						   res_json_str(g, "what", "?"),
-						   res_json_str(g, "transport", "-"),
-						   FIG(json_object_get(g, "value")), goal,
-						   json_is_boolean(met)
-							   ? (json_is_true(met) ? "yes" : "no")
-							   : "-"});
+			res_table__add(&t,
+				       (const char *const[]){
+					       res_json_str(r, "scenario", "?"),
+					       res_json_str(r, "transport", "?"),
+					       fig(c[0], 40, json_object_get(r, "first_median")),
+					       fig(c[1], 40, json_object_get(r, "median")),
+					       fig(c[2], 40, json_object_get(r, "median_vs_first")),
+					       fig(c[3], 40, json_object_get(r, "first_spread"))});
 		}
-		fprintf(p->md, "#### %s (%s)\n\n", res_json_str(run, "label", "?"),
-			res_json_str(json_object_get(run, "meta"), "MODE", "?"));
+		fprintf(p->md, "#### %s against %s\n\n", res_json_str(boot, "label", "?"), of);
 		table_end(&t, p->md);
+		for (int q = 0; q < 2; q++) {
+			json_t *f =
+				json_object_get(boot, q ? "farthest_qemu" : "farthest_in_guest");
+
+			if (!json_is_object(f))
+				continue;
+			fprintf(p->md, "- farthest apart among %s: %s on %s, second / first %s\n",
+				q ? "QEMU's devices (pci, mmio)"
+				  : "the contenders that run in the guest",
+				res_json_str(f, "transport", "?"), res_json_str(f, "scenario", "?"),
+				FIG(json_object_get(f, "median_vs_first")));
+		}
+		fprintf(p->md, "\n");
 	}
 }
 
@@ -829,6 +960,9 @@ static void sec_sources(struct publish *p)
 
 	json_array_foreach(json_object_get(p->top, "runs"), i, run)
 		fprintf(p->md, "- `%s`\n", res_json_str(run, "dir", "?"));
+	json_array_foreach(json_object_get(p->top, "boots"), i, run)
+		fprintf(p->md, "- `%s` (a second boot of %s)\n", res_json_str(run, "dir", "?"),
+			res_json_str(run, "of", "?"));
 	json_array_foreach(json_object_get(p->top, "tune"), i, run)
 		fprintf(p->md, "- `%s` (tune)\n", res_json_str(run, "dir", "?"));
 	fprintf(p->md, "\n");
@@ -865,6 +999,8 @@ static int write_report(struct publish *p)
 			sec_modes(p);
 		} else if (!strcmp(line, "@@TARGETS@@")) {
 			sec_targets(p);
+		} else if (!strcmp(line, "@@BOOTS@@")) {
+			sec_boots(p);
 		} else if (!strcmp(line, "@@KNOBS@@")) {
 			sec_knobs(p);
 		} else if (!strcmp(line, "@@TIME@@")) {
@@ -889,7 +1025,7 @@ static int write_report(struct publish *p)
 static int merge(struct publish *p, char **runs, int nruns)
 {
 	char path[PATH_LEN], date[32];
-	json_t *arr = json_array(), *tunes = json_array(), *ctx;
+	json_t *arr = json_array(), *tunes = json_array(), *boots = json_array(), *ctx;
 	json_error_t err;
 	time_t now = time(NULL);
 
@@ -899,6 +1035,13 @@ static int merge(struct publish *p, char **runs, int nruns)
 		if (!r)
 			goto fail;
 		json_array_append_new(arr, r);
+	}
+	for (size_t i = 0; i < p->nboots; i++) {
+		json_t *b = load_boot(p->boots[i], arr);
+
+		if (!b)
+			goto fail;
+		json_array_append_new(boots, b);
 	}
 	for (size_t i = 0; i < p->ntunes; i++) {
 		json_t *t = load_tune(p->tunes[i]);
@@ -918,9 +1061,9 @@ static int merge(struct publish *p, char **runs, int nruns)
 		goto fail;
 	}
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-	p->top = json_pack("{s:s, s:s, s:s, s:o, s:o, s:O}", "generator", "vmsg-publish", "jansson",
-			   JANSSON_VERSION, "generated", date, "runs", arr, "tune", tunes,
-			   "context", json_object_get(ctx, "figures"));
+	p->top = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:O}", "generator", "vmsg-publish",
+			   "jansson", JANSSON_VERSION, "generated", date, "runs", arr, "boots",
+			   boots, "tune", tunes, "context", json_object_get(ctx, "figures"));
 	json_decref(ctx);
 	if (!p->top)
 		return -1;
@@ -932,6 +1075,7 @@ static int merge(struct publish *p, char **runs, int nruns)
 	return 0;
 fail:
 	json_decref(arr);
+	json_decref(boots);
 	json_decref(tunes);
 	return -1;
 }
@@ -940,7 +1084,7 @@ static void usage(FILE *f, const char *prog)
 {
 	fprintf(f,
 		"usage: %s -o OUT_DIR [-t TEMPLATE] [-c CONTEXT.json] [-p PLOT_DIR] "
-		"[--tune TUNE_DIR]... RUN_DIR...\n"
+		"[--tune TUNE_DIR]... [--boot BOOT_DIR]... RUN_DIR...\n"
 		"       %s -o OUT_DIR [-t TEMPLATE] [-p PLOT_DIR] --from SUMMARY.json\n",
 		prog, prog);
 }
@@ -953,6 +1097,7 @@ int main(int argc, char **argv)
 		{"context", required_argument, NULL, 'c'},
 		{"plots", required_argument, NULL, 'p'},
 		{"tune", required_argument, NULL, 'T'},
+		{"boot", required_argument, NULL, 'B'},
 		{"from", required_argument, NULL, 'F'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
@@ -983,6 +1128,13 @@ int main(int argc, char **argv)
 			}
 			p.tunes[p.ntunes++] = optarg;
 			break;
+		case 'B':
+			if (p.nboots == MAX_RUNS) {
+				fprintf(stderr, "at most %d second boots\n", MAX_RUNS);
+				return 2;
+			}
+			p.boots[p.nboots++] = optarg;
+			break;
 		case 'F':
 			p.from = optarg;
 			break;
@@ -991,8 +1143,8 @@ int main(int argc, char **argv)
 			return c == 'h' ? 0 : 2;
 		}
 	}
-	if (!p.out ||
-	    (p.from ? argc - optind || p.ntunes : argc - optind < 1 || argc - optind > MAX_RUNS)) {
+	if (!p.out || (p.from ? argc - optind || p.ntunes || p.nboots
+			      : argc - optind < 1 || argc - optind > MAX_RUNS)) {
 		usage(stderr, argv[0]);
 		return 2;
 	}

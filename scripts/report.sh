@@ -6,6 +6,8 @@
 #
 #   REPORT_SET=full    (default) every run below, hours of CPU under TCG:
 #                        x86-icount3  ICOUNT=3 scripts/bench.sh (default.list, REPS=3)
+#                        x86-icount3-boot2  the same again in a second boot (<run>-boot<N>:
+#                                     vmsg-publish --boot, the noise from one boot to the next)
 #                        x86-tcg      ACCEL=tcg scripts/bench.sh
 #                        arm64-tcg    ARCH=arm64 scripts/bench.sh
 #                        tune         scripts/tune.sh (every scenarios/tuning/*.env, icount)
@@ -14,7 +16,8 @@
 #                      REPS=2, RUNTIME=2, the tune run with 00-untuned and 45-defaults only;
 #                      output: results/report-<time>/report/ (never the published report)
 #   REPORT_RUNS="DIR..."  no runs: build the report from existing run directories (a bench run
-#                      holds summary.json; a tune run holds <variant>/variant.env)
+#                      holds summary.json, a second boot of one is named <run>-boot<N>; a tune
+#                      run holds <variant>/variant.env)
 #   REPORT_OUT=DIR     where report.md, summary.json and *.svg go
 #   REPORT_ONLY="x86-tcg tune"  run only these labels of the set
 #
@@ -55,6 +58,7 @@ case "$SET" in
 full)
 	runs=(
 		"x86-icount3|ICOUNT=3 ARCH=x86|bench"
+		"x86-icount3-boot2|ICOUNT=3 ARCH=x86|bench"
 		"x86-tcg|ACCEL=tcg ARCH=x86|bench"
 		"arm64-tcg|ARCH=arm64|bench"
 		"tune|ICOUNT=3 ARCH=x86|tune"
@@ -73,10 +77,12 @@ esac
 
 make -s -C bench all >/dev/null || die "building bench/ failed"
 
-benches=() tunes=() failed=()
+benches=() boots=() tunes=() failed=()
 if [ -n "${REPORT_RUNS:-}" ]; then
 	for d in $REPORT_RUNS; do
-		if [ -r "$d/summary.json" ]; then
+		if [ -r "$d/summary.json" ] && [[ "$(basename "$d")" =~ -boot[0-9]+$ ]]; then
+			boots+=("$d")
+		elif [ -r "$d/summary.json" ]; then
 			benches+=("$d")
 		elif compgen -G "$d/*/variant.env" >/dev/null; then
 			tunes+=("$d")
@@ -124,6 +130,8 @@ else
 		vdir=$TOP/$label
 		if [ "$kind" = tune ] && compgen -G "$vdir/*/summary.json" >/dev/null; then
 			tunes+=("$vdir")
+		elif [ "$kind" = bench ] && [ -r "$vdir/summary.json" ] && [[ "$label" =~ -boot[0-9]+$ ]]; then
+			boots+=("$vdir")
 		elif [ "$kind" = bench ] && [ -r "$vdir/summary.json" ]; then
 			benches+=("$vdir")
 		else
@@ -144,6 +152,9 @@ fi
 args=()
 for d in "${tunes[@]}"; do
 	args+=(--tune "$d")
+done
+for d in "${boots[@]}"; do
+	args+=(--boot "$d")
 done
 [ "${#benches[@]}" -gt 0 ] || die "no bench run to report"
 mkdir -p "$OUT"

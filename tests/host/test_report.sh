@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # test_report.sh - the published report's pipeline without a guest: the committed runs of
 # tests/host/fixtures/report/ (a quick icount run with its timed repetitions and traced side
-# files trimmed, a TCG run's summary alone, a two-variant tune run) -> scripts/report.sh
+# files trimmed, a TCG run's summary alone, a two-variant tune run, and x86-icount3-boot2: not
+# a real boot but the first one's summary with pci's and mmio's medians times 1.25 and msg's
+# times 1.001, a known input for the boot-to-boot figures) -> scripts/report.sh
 # REPORT_RUNS=... -> report.md, summary.json, SVGs. Then every number of report.md must be in
 # summary.json (tests/host/report_numbers.py), and a number edited by hand must be caught.
 # Prints TAP.
@@ -17,7 +19,7 @@ FIX=$ROOT/tests/host/fixtures/report
 CHECK=$ROOT/tests/host/report_numbers.py
 cd "$ROOT" || exit 1
 
-REPORT_RUNS="$FIX/x86-icount3 $FIX/x86-tcg $FIX/tune" REPORT_OUT=$T/out \
+REPORT_RUNS="$FIX/x86-icount3 $FIX/x86-icount3-boot2 $FIX/x86-tcg $FIX/tune" REPORT_OUT=$T/out \
 	scripts/report.sh >"$T/report.log" 2>&1
 ok $? "report.sh REPORT_RUNS=...: builds the report from existing runs"
 R=$T/out/report.md S=$T/out/summary.json
@@ -52,7 +54,23 @@ jq -e '.runs[0] as $r | ($r.records | map(select(.scenario == "blk-randread-4k-q
 	"$S" >/dev/null
 ok $? "targets: qd1 best bus model / null_blk from the records; a scenario not run is no verdict"
 
-for sec in "## Method" "### Bus models" "### Targets" "### Hot-path knobs" "### Where the time of one I/O goes" \
+# the second boot: each cell against the first boot's, the farthest apart per kind of contender
+jq -e '.boots | length == 1 and (.[0] | .of == "x86-icount3" and
+	([.records[] | select(.transport == "pci") | .median_vs_first - 1.25 | fabs < 1e-9] | all) and
+	([.records[] | select(.transport == "msg") | .median_vs_first - 1.001 | fabs < 1e-9] | all) and
+	([.records[] | select(.transport == "null_blk") | .median_vs_first == 1] | all) and
+	(.farthest_qemu.median_vs_first - 1.25 | fabs < 1e-9) and
+	(.farthest_in_guest | .transport == "msg" and (.median_vs_first - 1.001 | fabs < 1e-9)) and
+	(.targets | length > 0))' "$S" >/dev/null &&
+	grep -q '^#### x86-icount3-boot2 against x86-icount3$' "$R" &&
+	grep -q '^#### x86-icount3-boot2 (icount3, a second boot of x86-icount3)$' "$R"
+ok $? "second boot: medians against the first boot's, the farthest apart, its own targets"
+mkdir -p "$T/orphan-boot2" && cp "$FIX/x86-tcg/summary.json" "$T/orphan-boot2/" &&
+	! build/bench/vmsg-publish -o "$T/orphan" --boot "$T/orphan-boot2" "$FIX/x86-tcg" \
+		>"$T/orphan.log" 2>&1 && grep -q 'must be one of the bench runs given' "$T/orphan.log"
+ok $? "a second boot whose first boot is not given: refused, with the reason"
+
+for sec in "## Method" "### Bus models" "### Targets" "### From one boot to the next" "### Hot-path knobs" "### Where the time of one I/O goes" \
 	"## Context: published figures" "## Threats to validity" "## Versions" \
 	"## Rebuilding this report"; do
 	grep -q "^$sec" "$R" || echo "missing: $sec" >>"$T/sections"
