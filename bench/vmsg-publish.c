@@ -501,6 +501,7 @@ static void table_end(struct res_table *t, FILE *f)
 
 static void sec_runs(struct publish *p)
 {
+	const char *const sets[] = {"runs", "boots"};
 	struct res_table t;
 	size_t i;
 	json_t *run;
@@ -508,16 +509,24 @@ static void sec_runs(struct publish *p)
 	res_table__init(&t, 7, NULL);
 	res_table__add(&t, (const char *const[]){"run", "arch", "mode (accelerator)", "why",
 						 "repetitions", "seconds each", "scenarios"});
-	json_array_foreach(json_object_get(p->top, "runs"), i, run) {
-		json_t *m = json_object_get(run, "meta");
+	for (size_t s = 0; s < sizeof(sets) / sizeof(sets[0]); s++)
+		json_array_foreach(json_object_get(p->top, sets[s]), i, run) {
+			json_t *m = json_object_get(run, "meta");
+			char why[300];
 
-		res_table__add(
-			&t, (const char *const[]){
-				    res_json_str(run, "label", "?"), res_json_str(m, "ARCH", "?"),
-				    res_json_str(m, "MODE", "?"), res_json_str(m, "ACCEL_WHY", "-"),
-				    res_json_str(m, "REPS", "?"), res_json_str(m, "RUNTIME", "?"),
-				    res_json_str(m, "SCENARIOS", "?")});
-	}
+			if (json_object_get(run, "of"))
+				snprintf(why, sizeof(why), "a second boot of %s",
+					 res_json_str(run, "of", "?"));
+			else
+				snprintf(why, sizeof(why), "%s", res_json_str(m, "ACCEL_WHY", "-"));
+			res_table__add(&t,
+				       (const char *const[]){res_json_str(run, "label", "?"),
+							     res_json_str(m, "ARCH", "?"),
+							     res_json_str(m, "MODE", "?"), why,
+							     res_json_str(m, "REPS", "?"),
+							     res_json_str(m, "RUNTIME", "?"),
+							     res_json_str(m, "SCENARIOS", "?")});
+		}
 	table_end(&t, p->md);
 }
 
@@ -932,7 +941,7 @@ static void sec_versions(struct publish *p)
 		{"jansson", "versions", "JANSSON"},
 		{"host kernel", "versions", "HOST_KERNEL"},
 	};
-	const char *const sets[] = {"runs", "tune"};
+	const char *const sets[] = {"runs", "boots", "tune"};
 	json_t *run;
 	size_t i;
 
