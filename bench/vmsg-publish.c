@@ -321,13 +321,15 @@ static bool qemu_device(const char *t)
 static json_t *load_boot(const char *dir, json_t *runs)
 {
 	char label[PATH_LEN];
-	const char *dash;
+	const char *dash = NULL;
 	json_t *boot, *first = NULL, *run, *r, *far[2] = {NULL, NULL};
 	double farv[2] = {0, 0};
 	size_t i, n;
 
 	snprintf(label, sizeof(label), "%s", base_name(dir));
-	dash = strstr(label, "-boot");
+	/* the last "-boot", as scripts/report.sh reads the name (-boot[0-9]+$) */
+	for (const char *s = strstr(label, "-boot"); s; s = strstr(s + 1, "-boot"))
+		dash = s;
 	n = dash ? (size_t)(dash - label) : 0;
 	json_array_foreach(runs, i, run) {
 		const char *l = res_json_str(run, "label", "");
@@ -1089,6 +1091,17 @@ fail:
 	return -1;
 }
 
+/* one more directory of a --tune / --boot list, at most MAX_RUNS of each */
+static int add_dir(const char **list, size_t *n, const char *what, const char *dir)
+{
+	if (*n == MAX_RUNS) {
+		fprintf(stderr, "at most %d %s\n", MAX_RUNS, what);
+		return -1;
+	}
+	list[(*n)++] = dir;
+	return 0;
+}
+
 static void usage(FILE *f, const char *prog)
 {
 	fprintf(f,
@@ -1131,18 +1144,12 @@ int main(int argc, char **argv)
 			p.plotdir = optarg;
 			break;
 		case 'T':
-			if (p.ntunes == MAX_RUNS) {
-				fprintf(stderr, "at most %d tune runs\n", MAX_RUNS);
+			if (add_dir(p.tunes, &p.ntunes, "tune runs", optarg))
 				return 2;
-			}
-			p.tunes[p.ntunes++] = optarg;
 			break;
 		case 'B':
-			if (p.nboots == MAX_RUNS) {
-				fprintf(stderr, "at most %d second boots\n", MAX_RUNS);
+			if (add_dir(p.boots, &p.nboots, "second boots", optarg))
 				return 2;
-			}
-			p.boots[p.nboots++] = optarg;
 			break;
 		case 'F':
 			p.from = optarg;

@@ -78,12 +78,18 @@ esac
 make -s -C bench all >/dev/null || die "building bench/ failed"
 
 benches=() boots=() tunes=() failed=()
+# a bench run's directory: a second boot of another (<run>-boot<N>) or a run of its own
+add_bench() {
+	if [[ "$(basename "$1")" =~ -boot[0-9]+$ ]]; then
+		boots+=("$1")
+	else
+		benches+=("$1")
+	fi
+}
 if [ -n "${REPORT_RUNS:-}" ]; then
 	for d in $REPORT_RUNS; do
-		if [ -r "$d/summary.json" ] && [[ "$(basename "$d")" =~ -boot[0-9]+$ ]]; then
-			boots+=("$d")
-		elif [ -r "$d/summary.json" ]; then
-			benches+=("$d")
+		if [ -r "$d/summary.json" ]; then
+			add_bench "$d"
 		elif compgen -G "$d/*/variant.env" >/dev/null; then
 			tunes+=("$d")
 		else
@@ -130,10 +136,8 @@ else
 		vdir=$TOP/$label
 		if [ "$kind" = tune ] && compgen -G "$vdir/*/summary.json" >/dev/null; then
 			tunes+=("$vdir")
-		elif [ "$kind" = bench ] && [ -r "$vdir/summary.json" ] && [[ "$label" =~ -boot[0-9]+$ ]]; then
-			boots+=("$vdir")
 		elif [ "$kind" = bench ] && [ -r "$vdir/summary.json" ]; then
-			benches+=("$vdir")
+			add_bench "$vdir"
 		else
 			log "run $label left no summary.json: not in the report"
 		fi
