@@ -138,7 +138,7 @@ static void spread(const char *run, const char *scen, const char *tr, json_t *re
 
 /*
  * The traced repetition's per-queue latency of the busiest queue: kicklat (notify ->
- * interrupt, any virtio transport; busiest by "buffers") and msglat (EVENT_AVAIL -> EVENT_USED,
+ * interrupt, any virtio transport; busiest by "interrupts") and msglat (EVENT_AVAIL -> EVENT_USED,
  * virtio-msg only; busiest by "used"). For net, transmit queues only (odd index: virtio-net's
  * rx0, tx0, rx1, tx1, ...): a receive queue's notify -> interrupt time is the wait for the next
  * packet, not the transport's. NULLs when the cell was not traced or want is false.
@@ -282,7 +282,7 @@ static json_t *load_run(const char *dir)
 		bool virtio = strcmp(t, res_transport__floor(s));
 
 		spread(dir, s, t, r);
-		busiest(dir, s, t, "kicklat", "buffers", "index", virtio, "kick", r);
+		busiest(dir, s, t, "kicklat", "interrupts", "index", virtio, "kick", r);
 		busiest(dir, s, t, "msglat", "used", "vq", !strncmp(t, "msg", 3), "msgvq", r);
 		kick = num(r, "kick_p50_us");
 		json_object_set_new(r, "kick_share_of_p50",

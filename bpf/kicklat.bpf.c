@@ -14,10 +14,11 @@
  *  - interrupts: vring_interrupt(), counted only when it returns
  *    IRQ_HANDLED: virtio_mmio and shared pci vectors call it for every vq of
  *    the device, and an IRQ_NONE call must not end another queue's latency.
- *  - buffers: virtqueue_get_buf_ctx() and virtqueue_get_buf() returning
- *    non-NULL: Debian's build inlines the former into the latter, so both
- *    are probed; where one tail-calls the other the inner call is marked
- *    nested and not counted twice.
+ *  - buffers (kicklat -b only: two more probed calls per interrupt, as the
+ *    driver's loop ends on a NULL): virtqueue_get_buf_ctx() and
+ *    virtqueue_get_buf() returning non-NULL: Debian's build inlines the
+ *    former into the latter, so both are probed; where one tail-calls the
+ *    other the inner call is marked nested and not counted twice.
  *
  * Two variants of the same probes, one chosen at load time (kicklat.c):
  *

@@ -4,7 +4,7 @@
  * notify -> interrupt latency for every virtio transport (fentry/fexit, else
  * kprobes, on virtio_ring.ko; see kicklat.bpf.c for the attach points and why).
  *
- * USAGE: kicklat [-i INTERVAL] [-d virtioN|N] [-n NAME] [-K] [-j] [-T] [-v] [DURATION]
+ * USAGE: kicklat [-i INTERVAL] [-d virtioN|N] [-n NAME] [-b] [-K] [-j] [-T] [-v] [DURATION]
  * Runs DURATION seconds (default: until SIGINT/SIGTERM) and prints one
  * report at the end, or one per INTERVAL plus the remainder at the end.
  * -j prints one JSON object per report on stdout (one line each).
@@ -18,6 +18,11 @@
  * virtio_ring.ko's functions (module BTF), else kprobes/kretprobes; the
  * choice is printed at start and is the "probes" member of the JSON.  -K
  * forces kprobes.  Overhead: see README.md (tracer cost in make bench).
+ *
+ * Completed buffers (-b) take two more probed calls per interrupt (the
+ * driver's get_buf loop ends on a NULL): off by default, so that what is
+ * always attached is one program run per notification and one trampoline
+ * per interrupt.  Without -b the buffers are reported as null.
  */
 #include <argp.h>
 #include <errno.h>
@@ -52,6 +57,7 @@ static struct env {
 	bool timestamp;
 	bool verbose;
 	bool kprobes; /* -K: skip the fentry attempt */
+	bool buffers; /* -b: probe get_buf too */
 } env = {.dev = -1};
 
 /* Which program set is attached: the BPF object's SEC() prefixes. */
@@ -71,18 +77,20 @@ const char *argp_program_version = "kicklat 0.1";
 static const char doc[] =
 	"Per-virtqueue notifications, interrupts, buffers and notify->interrupt latency.\n"
 	"\n"
-	"USAGE: kicklat [-i INTERVAL] [-d virtioN] [-n NAME] [-K] [-j] [-T] [DURATION]\n"
+	"USAGE: kicklat [-i INTERVAL] [-d virtioN] [-n NAME] [-b] [-K] [-j] [-T] [DURATION]\n"
 	"\n"
 	"EXAMPLES:\n"
 	"    kicklat                 # until Ctrl-C, one report\n"
 	"    kicklat -j 10           # 10 s, one JSON object\n"
 	"    kicklat -d virtio2 -i 1 # virtio2 only, a report every second\n"
-	"    kicklat -n output 5     # queues whose name contains 'output'\n";
+	"    kicklat -n output 5     # queues whose name contains 'output'\n"
+	"    kicklat -b -d virtio2   # completed buffers as well (two more probes per interrupt)\n";
 
 static const struct argp_option opts[] = {
 	{"interval", 'i', "SEC", 0, "Print (and reset) every SEC seconds", 0},
 	{"dev", 'd', "virtioN", 0, "Only this virtio device (virtioN or N)", 0},
 	{"name", 'n', "NAME", 0, "Only queues whose name contains NAME", 0},
+	{"buffers", 'b', NULL, 0, "Count completed buffers (probes get_buf too)", 0},
 	{"kprobes", 'K', NULL, 0, "Use kprobes, not fentry/fexit", 0},
 	{"json", 'j', NULL, 0, "JSON output, one object per report", 0},
 	{"timestamp", 'T', NULL, 0, "Prefix text reports with the time", 0},
@@ -111,6 +119,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	}
 	case 'n':
 		env.name = arg;
+		break;
+	case 'b':
+		env.buffers = true;
 		break;
 	case 'K':
 		env.kprobes = true;
@@ -218,9 +229,13 @@ static void report__text(const struct report *r, double secs)
 	for (int i = 0; i < r->nvqs; i++) {
 		const struct kicklat_vq_val *v = &r->vqs[i].v;
 
+		char bufs[24] = "-";
+
 		snprintf(label, sizeof(label), "virtio%d/%s[%u]", v->dev_index, v->name, v->index);
-		printf("%-28s %10llu %10llu %10llu %10llu %10.3f %10.3f\n", label, v->notifies,
-		       v->interrupts, v->spurious, v->buffers, hist__percentile_us(&v->lat, 50),
+		if (env.buffers)
+			snprintf(bufs, sizeof(bufs), "%llu", v->buffers);
+		printf("%-28s %10llu %10llu %10llu %10s %10.3f %10.3f\n", label, v->notifies,
+		       v->interrupts, v->spurious, bufs, hist__percentile_us(&v->lat, 50),
 		       hist__percentile_us(&v->lat, 99));
 	}
 	for (int i = 0; i < r->nvqs; i++) {
@@ -260,10 +275,13 @@ static void report__json(const struct report *r, double secs)
 		fprintf(f, "%s{\"dev\":%d,\"index\":%u,\"name\":", i ? "," : "", v->dev_index,
 			v->index);
 		json__string(f, v->name);
-		fprintf(f,
-			",\"notifies\":%llu,\"interrupts\":%llu,\"spurious\":%llu,"
-			"\"buffers\":%llu,\"p50_us\":%.3f,\"p99_us\":%.3f,\"latency\":",
-			v->notifies, v->interrupts, v->spurious, v->buffers,
+		fprintf(f, ",\"notifies\":%llu,\"interrupts\":%llu,\"spurious\":%llu,", v->notifies,
+			v->interrupts, v->spurious);
+		if (env.buffers)
+			fprintf(f, "\"buffers\":%llu,", v->buffers);
+		else
+			fprintf(f, "\"buffers\":null,");
+		fprintf(f, "\"p50_us\":%.3f,\"p99_us\":%.3f,\"latency\":",
 			hist__percentile_us(&v->lat, 50), hist__percentile_us(&v->lat, 99));
 		hist__json(f, &v->lat);
 		fputc('}', f);
@@ -309,7 +327,12 @@ static struct kicklat_bpf *open_attach(enum variant v, int *err)
 	obj->rodata->targ_dev = (int)env.dev;
 	bpf_object__for_each_program(prog, obj->obj)
 	{
-		*err = bpf_program__set_autoload(prog, bpf_program__type(prog) == want);
+		bool on = bpf_program__type(prog) == want;
+
+		/* fexit_get_buf{,_ctx}, get_buf{,_ctx}{,_ret}: only with -b */
+		if (strstr(bpf_program__name(prog), "get_buf") && !env.buffers)
+			on = false;
+		*err = bpf_program__set_autoload(prog, on);
 		if (*err)
 			goto fail;
 	}

@@ -4,9 +4,14 @@
  * tracepoints (kmod/virtio_msg_trace.h).
  *
  * virtio_msg.ko is built out of tree and has no BTF, so these are raw
- * tracepoints: ctx->args[] holds TP_PROTO(const struct vmsg_hdr *hdr,
- * u32 vq, int ret) in order, each widened to u64.  hdr is a kernel pointer
- * (on the stack for events) and is copied with bpf_probe_read_kernel().
+ * tracepoints: ctx->args[] holds TP_PROTO(u8 type, u8 msg_id, u16 dev_num,
+ * u16 token, u16 size, u32 vq, int ret) in order, each widened to u64: the
+ * header's fields in CPU order, so no bpf_probe_read_kernel() per message.
+ *
+ * Per message: one per-CPU array lookup for the type's counters, and for
+ * EVENT_AVAIL / EVENT_USED one for the queue's and one for its clock (array
+ * slots by (dev_num, vq), msglat.h), one clock read: under icount every
+ * instruction is the guest's time (tracer cost on msg qd1, issue 10).
  *
  * What the transport guarantees and this file relies on:
  *  - xfer and xfer_done bracket one request, and a device has at most one
@@ -23,9 +28,8 @@
 #include "hist.bpf.h"
 #include "msglat.h"
 
-/* Enough for every device and queue the loop bus hosts, with room. */
+/* Enough for every device the loop bus hosts, with room. */
 #define MAX_DEVS 256
-#define MAX_VQS 1024
 
 /* -d: only this dev_num (bus messages, dev_num 0, pass only with -d 0). */
 const volatile int targ_dev = -1;
@@ -37,13 +41,20 @@ struct {
 	__type(value, struct msglat_inflight);
 } inflight SEC(".maps");
 
-/* Start of the pending AVAIL -> USED per queue; 0: none pending. */
+/* Start of the pending AVAIL -> USED per queue (slots: msglat.h); 0: none pending. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MAX_VQS);
-	__type(key, struct msglat_vq_key);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MSGLAT_VQ_SLOTS);
+	__type(key, u32);
 	__type(value, u64);
 } avail_start SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MSGLAT_VQ_MORE);
+	__type(key, struct msglat_vq_key);
+	__type(value, u64);
+} avail_start_more SEC(".maps");
 
 /*
  * Counters and histograms: per-CPU (see msglat.h), so plain increments.  The
@@ -66,11 +77,18 @@ struct {
 } requests SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, MAX_VQS);
-	__type(key, struct msglat_vq_key);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MSGLAT_VQ_SLOTS);
+	__type(key, u32);
 	__type(value, struct msglat_vq_val);
 } per_vq SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, MSGLAT_VQ_MORE);
+	__type(key, struct msglat_vq_key);
+	__type(value, struct msglat_vq_val);
+} per_vq_more SEC(".maps");
 
 /* Zeroed initial value: too large for the 512-byte BPF stack otherwise. */
 static const struct msglat_vq_val zero_vq;
@@ -87,34 +105,72 @@ static __always_inline void *lookup_or_init(void *map, const void *key, const vo
 	return bpf_map_lookup_elem(map, key);
 }
 
-/*
- * Copy the header; false if unreadable or filtered out by -d.  Its fields are
- * little endian: x86 and arm64 read them as is.
- */
-static __always_inline bool read_hdr(struct bpf_raw_tracepoint_args *ctx, struct vmsg_hdr *h)
+/* This CPU's counters of queue @key. */
+static __always_inline struct msglat_vq_val *vq_val(const struct msglat_vq_key *key)
 {
-	const void *hdr = (const void *)ctx->args[0];
+	int slot = msglat_vq_slot(key->dev_num, key->vq);
 
-	if (!hdr || bpf_probe_read_kernel(h, sizeof(*h), hdr))
-		return false;
-	return targ_dev < 0 || h->dev_num == (u16)targ_dev;
+	if (slot >= 0) {
+		u32 s = slot;
+
+		return bpf_map_lookup_elem(&per_vq, &s);
+	}
+	return lookup_or_init(&per_vq_more, key, &zero_vq);
 }
 
-static __always_inline struct msglat_type_val *type_val(u32 dir, const struct vmsg_hdr *h)
+/* Queue @key's AVAIL clock; created in avail_start_more only if @create. */
+static __always_inline u64 *vq_clock(const struct msglat_vq_key *key, bool create)
+{
+	static const u64 zero;
+	int slot = msglat_vq_slot(key->dev_num, key->vq);
+
+	if (slot >= 0) {
+		u32 s = slot;
+
+		return bpf_map_lookup_elem(&avail_start, &s);
+	}
+	if (create)
+		return lookup_or_init(&avail_start_more, key, &zero);
+	return bpf_map_lookup_elem(&avail_start_more, key);
+}
+
+/* A tracepoint's arguments (kmod/virtio_msg_trace.h: TP_PROTO order). */
+struct ev {
+	u8 type;
+	u8 msg_id;
+	u16 dev_num;
+	u16 size;
+	u32 vq;
+	int ret;
+};
+
+/* @ctx's arguments into @e; false if filtered out by -d. */
+static __always_inline bool read_ev(struct bpf_raw_tracepoint_args *ctx, struct ev *e)
+{
+	e->type = ctx->args[0];
+	e->msg_id = ctx->args[1];
+	e->dev_num = ctx->args[2];
+	e->size = ctx->args[4];
+	e->vq = ctx->args[5];
+	e->ret = ctx->args[6];
+	return targ_dev < 0 || e->dev_num == (u16)targ_dev;
+}
+
+static __always_inline struct msglat_type_val *type_val(u32 dir, const struct ev *h)
 {
 	u32 slot = msglat_type_slot(dir, h->type & VMSG_TYPE_BUS, h->msg_id);
 
 	return bpf_map_lookup_elem(&per_type, &slot);
 }
 
-static __always_inline void count_type(const struct vmsg_hdr *h, u8 dir, bool error)
+static __always_inline void count_type(const struct ev *h, u8 dir, bool error)
 {
 	struct msglat_type_val *val = type_val(dir, h);
 
 	if (!val)
 		return;
 	val->count++;
-	val->bytes += h->msg_size;
+	val->bytes += h->size;
 	if (error)
 		val->errors++;
 }
@@ -123,16 +179,16 @@ SEC("raw_tp/virtio_msg_xfer")
 int msglat_xfer(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct msglat_inflight in = {};
-	struct vmsg_hdr h;
+	struct ev e;
 	u32 dev;
 
-	if (!read_hdr(ctx, &h))
+	if (!read_ev(ctx, &e))
 		return 0;
-	count_type(&h, MSGLAT_DIR_REQ, false);
-	dev = h.dev_num;
+	count_type(&e, MSGLAT_DIR_REQ, false);
+	dev = e.dev_num;
 	in.ts = bpf_ktime_get_ns();
-	in.bus = !!(h.type & VMSG_TYPE_BUS);
-	in.msg_id = h.msg_id;
+	in.bus = !!(e.type & VMSG_TYPE_BUS);
+	in.msg_id = e.msg_id;
 	bpf_map_update_elem(&inflight, &dev, &in, BPF_ANY);
 	return 0;
 }
@@ -141,26 +197,24 @@ SEC("raw_tp/virtio_msg_xfer_done")
 int msglat_xfer_done(struct bpf_raw_tracepoint_args *ctx)
 {
 	u64 now = bpf_ktime_get_ns();
-	int ret = (int)ctx->args[2];
 	struct msglat_inflight *in;
 	struct msglat_req_val *val;
-	u32 slot;
-	struct vmsg_hdr h;
-	u32 dev;
+	struct ev e;
+	u32 slot, dev;
 
-	if (!read_hdr(ctx, &h))
+	if (!read_ev(ctx, &e))
 		return 0;
-	if (ret == 0) {
-		count_type(&h, MSGLAT_DIR_RESP, false);
+	if (e.ret == 0) {
+		count_type(&e, MSGLAT_DIR_RESP, false);
 	} else {
 		/* No response arrived: charge the error to the request's type. */
-		struct msglat_type_val *tval = type_val(MSGLAT_DIR_REQ, &h);
+		struct msglat_type_val *tval = type_val(MSGLAT_DIR_REQ, &e);
 
 		if (tval)
 			tval->errors++;
 	}
 
-	dev = h.dev_num;
+	dev = e.dev_num;
 	in = bpf_map_lookup_elem(&inflight, &dev);
 	/* Started before we attached: no start time, nothing to time. */
 	if (!in)
@@ -169,7 +223,7 @@ int msglat_xfer_done(struct bpf_raw_tracepoint_args *ctx)
 	val = bpf_map_lookup_elem(&requests, &slot);
 	if (val) {
 		val->count++;
-		if (ret)
+		if (e.ret)
 			val->errors++;
 		hist_add_local(&val->lat, now - in->ts);
 	}
@@ -180,20 +234,19 @@ int msglat_xfer_done(struct bpf_raw_tracepoint_args *ctx)
 SEC("raw_tp/virtio_msg_send")
 int msglat_send(struct bpf_raw_tracepoint_args *ctx)
 {
-	u32 vq = (u32)ctx->args[1];
 	struct msglat_vq_key key;
 	struct msglat_vq_val *val;
-	struct vmsg_hdr h;
-	u64 zero = 0, *start;
+	struct ev e;
+	u64 *start;
 
-	if (!read_hdr(ctx, &h))
+	if (!read_ev(ctx, &e))
 		return 0;
-	count_type(&h, MSGLAT_DIR_SEND, (int)ctx->args[2] != 0);
-	if (h.msg_id != VMSG_EVENT_AVAIL || vq == MSGLAT_NO_VQ)
+	count_type(&e, MSGLAT_DIR_SEND, e.ret != 0);
+	if (e.msg_id != VMSG_EVENT_AVAIL || e.vq == MSGLAT_NO_VQ)
 		return 0;
-	key.dev_num = h.dev_num;
-	key.vq = vq;
-	val = lookup_or_init(&per_vq, &key, &zero_vq);
+	key.dev_num = e.dev_num;
+	key.vq = e.vq;
+	val = vq_val(&key);
 	if (val)
 		val->avail++;
 	/*
@@ -201,7 +254,7 @@ int msglat_send(struct bpf_raw_tracepoint_args *ctx)
 	 * stays (0: no clock running), so the steady state is one lookup, no
 	 * insert or delete.
 	 */
-	start = lookup_or_init(&avail_start, &key, &zero);
+	start = vq_clock(&key, true);
 	if (start && !*start)
 		*start = bpf_ktime_get_ns();
 	return 0;
@@ -210,30 +263,27 @@ int msglat_send(struct bpf_raw_tracepoint_args *ctx)
 SEC("raw_tp/virtio_msg_recv")
 int msglat_recv(struct bpf_raw_tracepoint_args *ctx)
 {
-	u64 now = bpf_ktime_get_ns();
-	u32 vq = (u32)ctx->args[1];
-	int ret = (int)ctx->args[2];
 	struct msglat_vq_key key;
 	struct msglat_vq_val *val;
-	struct vmsg_hdr h;
+	struct ev e;
 	u64 *start;
 
-	if (!read_hdr(ctx, &h))
+	if (!read_ev(ctx, &e))
 		return 0;
-	count_type(&h, MSGLAT_DIR_RECV, ret != 0);
-	if (ret || h.msg_id != VMSG_EVENT_USED || vq == MSGLAT_NO_VQ)
+	count_type(&e, MSGLAT_DIR_RECV, e.ret != 0);
+	if (e.ret || e.msg_id != VMSG_EVENT_USED || e.vq == MSGLAT_NO_VQ)
 		return 0;
-	key.dev_num = h.dev_num;
-	key.vq = vq;
-	val = lookup_or_init(&per_vq, &key, &zero_vq);
+	key.dev_num = e.dev_num;
+	key.vq = e.vq;
+	val = vq_val(&key);
 	if (!val)
 		return 0;
 	val->used++;
-	start = bpf_map_lookup_elem(&avail_start, &key);
+	start = vq_clock(&key, false);
 	/* A USED without a pending AVAIL (device-initiated, e.g. rx): not timed. */
 	if (!start || !*start)
 		return 0;
-	hist_add_local(&val->lat, now - *start);
+	hist_add_local(&val->lat, bpf_ktime_get_ns() - *start);
 	*start = 0;
 	return 0;
 }

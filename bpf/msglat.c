@@ -39,7 +39,7 @@
 
 /* Upper bounds on entries read back: the BPF maps' max_entries. */
 #define MAX_TYPES 256
-#define MAX_VQS 1024
+#define MAX_VQS (MSGLAT_VQ_SLOTS + MSGLAT_VQ_MORE)
 /* A day: longer runs are scripting mistakes. */
 #define MAX_SECONDS 86400
 
@@ -274,12 +274,24 @@ static int report__collect(struct msglat_bpf *obj, struct report *r, bool reset)
 			q->k = (struct msglat_req_key){.bus = bus, .msg_id = id};
 			r->nreqs += n;
 		}
-	n = map__drain(bpf_map__fd(obj->maps.per_vq), r->vqs, sizeof(r->vqs[0]),
+	fd = bpf_map__fd(obj->maps.per_vq);
+	r->nvqs = 0;
+	for (unsigned int slot = 0; slot < MSGLAT_VQ_SLOTS; slot++) {
+		struct vq_ent *q = &r->vqs[r->nvqs];
+
+		n = array__drain(fd, slot, &q->v, sizeof(q->v), reset);
+		if (n < 0)
+			return n;
+		q->k = (struct msglat_vq_key){.dev_num = slot / MSGLAT_VQ_PER_DEV,
+					      .vq = slot % MSGLAT_VQ_PER_DEV};
+		r->nvqs += n;
+	}
+	n = map__drain(bpf_map__fd(obj->maps.per_vq_more), r->vqs + r->nvqs, sizeof(r->vqs[0]),
 		       sizeof(r->vqs[0].k), offsetof(struct vq_ent, v), sizeof(r->vqs[0].v),
-		       MAX_VQS, reset);
+		       MAX_VQS - r->nvqs, reset);
 	if (n < 0)
 		return n;
-	r->nvqs = n;
+	r->nvqs += n;
 
 	qsort(r->vqs, r->nvqs, sizeof(r->vqs[0]), cmp_vq);
 	r->total = 0;

@@ -87,6 +87,27 @@ struct msglat_vq_val {
 	struct hist lat;	  /* first AVAIL since the last USED -> USED */
 };
 
+/*
+ * Where a queue's counters and AVAIL clock live: per_vq / avail_start, arrays
+ * of MSGLAT_VQ_DEVS x MSGLAT_VQ_PER_DEV slots by (dev_num, vq), one lookup
+ * without hashing per event; a queue outside them (dev_num above 63, a queue
+ * above 15) in per_vq_more / avail_start_more, hashes by struct msglat_vq_key.
+ * Two hash lookups per message were most of msglat's cost under icount.
+ */
+#define MSGLAT_VQ_DEVS 64
+#define MSGLAT_VQ_PER_DEV 16
+#define MSGLAT_VQ_SLOTS (MSGLAT_VQ_DEVS * MSGLAT_VQ_PER_DEV)
+/* Entries of per_vq_more and avail_start_more. */
+#define MSGLAT_VQ_MORE 1024
+
+/* The slot of (@dev_num, @vq), or -1: in the _more hashes. */
+static inline int msglat_vq_slot(unsigned int dev_num, unsigned int vq)
+{
+	if (dev_num >= MSGLAT_VQ_DEVS || vq >= MSGLAT_VQ_PER_DEV)
+		return -1;
+	return (int)(dev_num * MSGLAT_VQ_PER_DEV + vq);
+}
+
 /* In-flight request, one per device (the transport serialises them). */
 struct msglat_inflight {
 	unsigned long long ts;

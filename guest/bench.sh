@@ -38,7 +38,7 @@
 #   MODE       label for meta.env (tcg, icount3, kvm, native)
 #   LOOP_PARAMS virtio_msg_loop.ko parameters (default: blk_mb=1024 blk_null=1 net_pairs=1)
 #   TRACE      1 (default): one extra repetition (r0) per cell with kicklat / msglat attached;
-#              0: none
+#              0: none; a list ("kicklat", "msglat"): only those tools (each one's own cost)
 #   PERF_STAT  1 (default): perf stat around every repetition into <stem>.perf.csv
 #              (context-switches, cpu-migrations, task-clock; MODE=native adds cycles and
 #              instructions); 0: none.
@@ -78,6 +78,14 @@ die() {
 	say "done rc=1"
 	exit 1
 }
+case "$TRACE" in
+0) TRACE_TOOLS="" ;;
+1) TRACE_TOOLS="kicklat msglat" ;;
+*) TRACE_TOOLS=$(echo "$TRACE" | tr , ' ') ;;
+esac
+for _t in $TRACE_TOOLS; do
+	case $_t in kicklat | msglat) ;; *) die "TRACE=$TRACE: want 0, 1 or a list of kicklat, msglat" ;; esac
+done
 
 mkdir -p "$RAW" || die "cannot create $RAW"
 [ -r "$SCEN_DIR/$LIST" ] || die "no scenario list $SCEN_DIR/$LIST"
@@ -347,7 +355,7 @@ bpf_start() { # stem
 	BPF_PIDS=""
 	BPF_STEM=$1
 	mkdir -p "$BPF_TMP"
-	for tool in kicklat msglat; do
+	for tool in $TRACE_TOOLS; do
 		bin=$(bpf_bin $tool)
 		[ -n "$bin" ] || continue
 		rm -f "$BPF_TMP/$tool.json" "$BPF_TMP/$tool.log"
@@ -477,7 +485,9 @@ cells=$((cells + ucells))
 # 1..REPS run without them, and one extra repetition 0 runs traced, for the notification /
 # message counts and the tracers' own overhead.
 TRACED=0
-if [ "$TRACE" = 1 ] && [ -n "$(bpf_bin kicklat)$(bpf_bin msglat)" ]; then
+_bins=""
+for _t in $TRACE_TOOLS; do _bins=$_bins$(bpf_bin "$_t"); done
+if [ -n "$_bins" ]; then
 	TRACED=1
 fi
 total=$((cells * (REPS + TRACED)))

@@ -45,6 +45,11 @@
 #define CREATE_TRACE_POINTS
 #include "virtio_msg_trace.h"
 
+/* virtio_msg_<ev> on header @h: the tracepoints take its fields (virtio_msg_trace.h). */
+#define vm_trace(ev, h, vq, ret)						\
+	trace_virtio_msg_##ev((h)->type, (h)->msg_id, le16_to_cpu((h)->dev_num),	\
+			      le16_to_cpu((h)->token), le16_to_cpu((h)->msg_size), vq, ret)
+
 /* Ring size when the device allows more: what virtio_mmio/pci devices offer. */
 #define VMSG_VQ_DEFAULT_SIZE 256
 /* Bound on max_virtqueues from GET_DEVICE_INFO: no device we host needs more. */
@@ -110,12 +115,12 @@ static int vm_xfer(struct virtio_msg_device *vmdev, u32 vq)
 	int ret;
 
 	lockdep_assert_held(&vmdev->xfer_lock);
-	trace_virtio_msg_xfer(req, vq, 0);
+	vm_trace(xfer, req, vq, 0);
 	/* A failed request must not leave the previous answer looking valid. */
 	memset(resp, 0, VMSG_HDR_SIZE);
 	ret = vmdev->ops->xfer(vmdev, &vmdev->req, &vmdev->resp);
 	if (ret < 0) {
-		trace_virtio_msg_xfer_done(req, vq, ret);
+		vm_trace(xfer_done, req, vq, ret);
 		dev_err_ratelimited(vm_dev(vmdev), "dev %u: %s failed: %d\n",
 				    vmdev->dev_num, vmsg_id_name(0, req->msg_id), ret);
 		return ret;
@@ -130,12 +135,12 @@ static int vm_xfer(struct virtio_msg_device *vmdev, u32 vq)
 	if (!ret)
 		ret = vmsg_check_response(req, resp);
 	if (ret) {
-		trace_virtio_msg_xfer_done(req, vq, ret);
+		vm_trace(xfer_done, req, vq, ret);
 		dev_err_ratelimited(vm_dev(vmdev), "dev %u: bad %s response: %d\n",
 				    vmdev->dev_num, vmsg_id_name(0, req->msg_id), ret);
 		return -EPROTO;
 	}
-	trace_virtio_msg_xfer_done(resp, vq, 0);
+	vm_trace(xfer_done, resp, vq, 0);
 	return 0;
 }
 
@@ -526,7 +531,7 @@ static bool vm_notify(struct virtqueue *vq)
 	/* next_offset is 0 unless VIRTIO_F_NOTIFICATION_DATA, never offered. */
 	ev->next_offset = 0;
 	/* Traced before the send so a tool sees it before the EVENT_USED. */
-	trace_virtio_msg_send(&msg.hdr, vq->index, 0);
+	vm_trace(send, &msg.hdr, vq->index, 0);
 	ret = vmdev->ops->send(vmdev, &msg);
 	if (ret) {
 		dev_err_ratelimited(&vq->vdev->dev, "EVENT_AVAIL vq %u failed: %d\n",
@@ -1147,7 +1152,7 @@ int virtio_msg_event(struct virtio_msg_device *vmdev, const struct vmsg_hdr *msg
 	if (ret) {
 		/* Only a header that passed the size check may be traced. */
 		if (msg && len >= VMSG_HDR_SIZE)
-			trace_virtio_msg_recv(msg, VMSG_TRACE_NO_VQ, ret);
+			vm_trace(recv, msg, VMSG_TRACE_NO_VQ, ret);
 		dev_err_ratelimited(vm_dev(vmdev), "dev %u: bad event (%d), dropped\n",
 				    vmdev->dev_num, ret);
 		return -EPROTO;
@@ -1157,11 +1162,11 @@ int virtio_msg_event(struct virtio_msg_device *vmdev, const struct vmsg_hdr *msg
 		u32 index = le32_to_cpu(((const struct vmsg_event_used *)
 					 vmsg_cpayload(msg))->vq_index);
 
-		trace_virtio_msg_recv(msg, index, 0);
+		vm_trace(recv, msg, index, 0);
 		return virtio_msg_event_used(vmdev, index);
 	}
 
-	trace_virtio_msg_recv(msg, VMSG_TRACE_NO_VQ, 0);
+	vm_trace(recv, msg, VMSG_TRACE_NO_VQ, 0);
 	/*
 	 * vdev.config_lock is initialised by register_virtio_device(); before
 	 * device_add() no driver can want the change anyway.

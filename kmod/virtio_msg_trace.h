@@ -2,7 +2,10 @@
 /*
  * virtio_msg tracepoints.  bpf/ (msglat) attaches to these by name with
  * raw_tp and reads the arguments in TP_PROTO order: keep names and
- * argument order in step with bpf/msglat.bpf.c.
+ * argument order in step with bpf/msglat.bpf.c.  The header's fields are
+ * arguments of their own (transport.c: vm_trace()), in CPU order, so that a BPF
+ * program takes them from its context instead of a bpf_probe_read_kernel()
+ * of the header per message (msglat's cost, issue 10).
  *
  * virtio_msg_xfer       request handed to the bus (hdr = request)
  * virtio_msg_xfer_done  request finished (hdr = response, or the request
@@ -27,9 +30,15 @@
 #define VMSG_TRACE_NO_VQ 0xffffffffu
 #endif
 
+#define VMSG_TRACE_PROTO						\
+	TP_PROTO(u8 type, u8 msg_id, u16 dev_num, u16 token, u16 size,	\
+		 u32 vq, int ret)
+#define VMSG_TRACE_ARGS							\
+	TP_ARGS(type, msg_id, dev_num, token, size, vq, ret)
+
 DECLARE_EVENT_CLASS(virtio_msg_class,
-	TP_PROTO(const struct vmsg_hdr *hdr, u32 vq, int ret),
-	TP_ARGS(hdr, vq, ret),
+	VMSG_TRACE_PROTO,
+	VMSG_TRACE_ARGS,
 	TP_STRUCT__entry(
 		__field(u16, dev_num)
 		__field(u8, type)
@@ -40,11 +49,11 @@ DECLARE_EVENT_CLASS(virtio_msg_class,
 		__field(int, ret)
 	),
 	TP_fast_assign(
-		__entry->dev_num = le16_to_cpu(hdr->dev_num);
-		__entry->type = hdr->type;
-		__entry->msg_id = hdr->msg_id;
-		__entry->token = le16_to_cpu(hdr->token);
-		__entry->size = le16_to_cpu(hdr->msg_size);
+		__entry->dev_num = dev_num;
+		__entry->type = type;
+		__entry->msg_id = msg_id;
+		__entry->token = token;
+		__entry->size = size;
 		__entry->vq = vq;
 		__entry->ret = ret;
 	),
@@ -56,20 +65,20 @@ DECLARE_EVENT_CLASS(virtio_msg_class,
 );
 
 DEFINE_EVENT(virtio_msg_class, virtio_msg_xfer,
-	TP_PROTO(const struct vmsg_hdr *hdr, u32 vq, int ret),
-	TP_ARGS(hdr, vq, ret));
+	VMSG_TRACE_PROTO,
+	VMSG_TRACE_ARGS);
 
 DEFINE_EVENT(virtio_msg_class, virtio_msg_xfer_done,
-	TP_PROTO(const struct vmsg_hdr *hdr, u32 vq, int ret),
-	TP_ARGS(hdr, vq, ret));
+	VMSG_TRACE_PROTO,
+	VMSG_TRACE_ARGS);
 
 DEFINE_EVENT(virtio_msg_class, virtio_msg_send,
-	TP_PROTO(const struct vmsg_hdr *hdr, u32 vq, int ret),
-	TP_ARGS(hdr, vq, ret));
+	VMSG_TRACE_PROTO,
+	VMSG_TRACE_ARGS);
 
 DEFINE_EVENT(virtio_msg_class, virtio_msg_recv,
-	TP_PROTO(const struct vmsg_hdr *hdr, u32 vq, int ret),
-	TP_ARGS(hdr, vq, ret));
+	VMSG_TRACE_PROTO,
+	VMSG_TRACE_ARGS);
 
 #endif /* _VIRTIO_MSG_TRACE_H */
 

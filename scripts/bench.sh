@@ -13,6 +13,7 @@
 #   REPS=3 RUNTIME=5 LIST=default.list ONLY="pci msg" RUN_ID=name TIMEOUT=seconds
 #   LOOP_PARAMS="delay_ns=2000 batch=0"   virtio_msg_loop.ko parameters for the msg contenders
 #   TRACE=0                          no bpf tools during the measurements (tracer overhead)
+#   TRACE=kicklat | TRACE=msglat     only that tool on the traced repetition (its own cost)
 #   PERF_STAT=0                      no perf stat around the repetitions (its own cost: +3-6 % on
 #                                    blk qd1 latency under ICOUNT=3)
 #   ARCH=x86|arm64                   the guest's (default the host's; scripts/arch.sh): arm64 on
@@ -167,7 +168,8 @@ else
 	append="bench=1 bench_reps=$REPS bench_runtime=$RUNTIME bench_list=$LIST bench_mode=$MODE"
 	[ -n "$ONLY" ] && append="$append bench_only=${ONLY// /,}"
 	[ -n "${LOOP_PARAMS:-}" ] && append="$append bench_loop=${LOOP_PARAMS// /,}"
-	append="$append bench_trace=${TRACE:-1} bench_perf=${PERF_STAT:-1}"
+	trace=${TRACE:-1}
+	append="$append bench_trace=${trace// /,} bench_perf=${PERF_STAT:-1}"
 	log "booting guest (serial console in $OUT/console.log)"
 	scripts/qemu-run.sh "${runargs[@]}" --timeout "$TIMEOUT" --initramfs "$initrd" \
 		--virtfs "$OUT" --append "$append" -- "${qargs[@]}" 2>&1 | relay || GUEST_RC=$?

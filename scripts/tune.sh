@@ -36,7 +36,11 @@ for f in "${files[@]}"; do
 	lp=$(kv_get "$f" LOOP_PARAMS)
 	only=$(kv_get "$f" ONLY)
 	trace=$(kv_get "$f" TRACE)
-	case "$trace" in '' | 0 | 1) ;; *) log "variant $v: TRACE=$trace, want 0 or 1"; exit 2 ;; esac
+	case "$trace" in '' | 0 | 1 | kicklat | msglat) ;; *)
+		log "variant $v: TRACE=$trace, want 0, 1, kicklat or msglat"
+		exit 2
+		;;
+	esac
 	log "variant $v: $lp${only:+ (ONLY=$only)}${trace:+ (TRACE=$trace)}"
 	LOOP_PARAMS=$lp ONLY=${only:-null_blk veth msg} TRACE=${trace:-1} \
 		RUN_ID=$TUNE_ID/$v scripts/bench.sh >"$TOP/$v.log" 2>&1 ||

@@ -24,7 +24,7 @@ stop() { kill -INT "$1" && wait "$1"; }
 
 "$BPF"/msglat -j >/tmp/msglat.json 2>/tmp/msglat.err &
 m=$!
-"$BPF"/kicklat -j -d "$vdev" >/tmp/kicklat.json 2>/tmp/kicklat.err &
+"$BPF"/kicklat -b -j -d "$vdev" >/tmp/kicklat.json 2>/tmp/kicklat.err &
 k=$!
 attached /tmp/msglat.err
 attached /tmp/kicklat.err
@@ -70,12 +70,38 @@ if [ "$(uname -m)" = aarch64 ]; then
 fi
 exact "$PROBES" "$n"
 # the kprobe fallback counts the same
-"$BPF"/kicklat -K -j -d "$vdev" >/tmp/kicklat.json 2>/tmp/kicklat.err &
+"$BPF"/kicklat -b -K -j -d "$vdev" >/tmp/kicklat.json 2>/tmp/kicklat.err &
 k=$!
 attached /tmp/kicklat.err
 n=$(ios "$dev" 200)
-stop $k || { cat /tmp/kicklat.err; fail "kicklat -K exited with an error"; }
+stop $k || { cat /tmp/kicklat.err; fail "kicklat -b -K exited with an error"; }
 exact kprobe "$n"
+# without -b (what make bench attaches): no get_buf probe, buffers null, the counts as exact
+nlinks() { # pid -> how many bpf_link fds it holds
+	l=0
+	for f in /proc/$1/fd/*; do
+		case $(readlink "$f" 2>/dev/null) in *bpf_link*) l=$((l + 1)) ;; esac
+	done
+	echo $l
+}
+for opt in -b ""; do
+	# shellcheck disable=SC2086 # an option or none
+	"$BPF"/kicklat $opt -j -d "$vdev" >/tmp/kicklat.json 2>/tmp/kicklat.err &
+	k=$!
+	attached /tmp/kicklat.err
+	nl=$(nlinks $k)
+	n=$(ios "$dev" 100)
+	stop $k || { cat /tmp/kicklat.err; fail "kicklat $opt exited with an error"; }
+	if [ -n "$opt" ]; then links_b=$nl; else links_nob=$nl; fi
+done
+kt=$(json_total /tmp/kicklat.json)
+if grep -q '"buffers":[0-9]' /tmp/kicklat.json; then fail "kicklat without -b counted buffers"; fi
+grep -q '"buffers":null' /tmp/kicklat.json || fail "kicklat without -b: no \"buffers\":null"
+[ "${kt:-0}" = "$n" ] || fail "kicklat without -b: ${kt:-none} notifications for $n reads"
+# -b adds the two get_buf programs (fentry: get_buf, get_buf_ctx; kprobes: their entry+return)
+[ "$links_b" -gt "$links_nob" ] ||
+	fail "kicklat: $links_nob programs attached, $links_b with -b: -b added no get_buf probe"
+info "kicklat without -b: $kt notifications for $n reads, buffers null, $links_nob programs attached ($links_b with -b)"
 # the same tool on QEMU's transports (the test guest has a virtio-blk-pci disk)
 for b in /sys/block/vd*; do
 	case "$(readlink -f "$b/device")" in */virtio-msg-loop/*) continue ;; esac
@@ -121,10 +147,7 @@ for _ in $(seq 300); do
 	cgt=$(sed -n 's/^SigCgt:[[:space:]]*//p' "/proc/$k/status" 2>/dev/null)
 	if [ -n "$cgt" ] && [ $((0x$cgt & 2)) != 0 ]; then
 		traced=$(grep -c Tracing /tmp/kicklat.err)
-		links=0
-		for f in /proc/$k/fd/*; do
-			case $(readlink "$f" 2>/dev/null) in *bpf_link*) links=$((links + 1)) ;; esac
-		done
+		links=$(nlinks $k)
 		break
 	fi
 	kill -0 $k 2>/dev/null || break
