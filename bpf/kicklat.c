@@ -228,7 +228,6 @@ static void report__text(const struct report *r, double secs)
 	       "P50(us)", "P99(us)");
 	for (int i = 0; i < r->nvqs; i++) {
 		const struct kicklat_vq_val *v = &r->vqs[i].v;
-
 		char bufs[24] = "-";
 
 		snprintf(label, sizeof(label), "virtio%d/%s[%u]", v->dev_index, v->name, v->index);
