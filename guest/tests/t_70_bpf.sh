@@ -21,10 +21,19 @@ attached() { # err-file...
 	fail "$* : no 'Tracing' line after 30 s"
 }
 stop() { kill -INT "$1" && wait "$1"; }
+# Start a tool in the background (its pid in $!), stdout to @out, stderr to @err. @err is emptied
+# here, before the tool starts: the redirection alone empties it in the child, which may come
+# after attached() has read the previous run's "Tracing" line from it.
+start() { # out err command...
+	_out=$1 _err=$2
+	shift 2
+	: >"$_err"
+	"$@" >"$_out" 2>"$_err" &
+}
 
-"$BPF"/msglat -j >/tmp/msglat.json 2>/tmp/msglat.err &
+start /tmp/msglat.json /tmp/msglat.err "$BPF"/msglat -j
 m=$!
-"$BPF"/kicklat -b -j -d "$vdev" >/tmp/kicklat.json 2>/tmp/kicklat.err &
+start /tmp/kicklat.json /tmp/kicklat.err "$BPF"/kicklat -b -j -d "$vdev"
 k=$!
 attached /tmp/msglat.err
 attached /tmp/kicklat.err
@@ -70,7 +79,7 @@ if [ "$(uname -m)" = aarch64 ]; then
 fi
 exact "$PROBES" "$n"
 # the kprobe fallback counts the same
-"$BPF"/kicklat -b -K -j -d "$vdev" >/tmp/kicklat.json 2>/tmp/kicklat.err &
+start /tmp/kicklat.json /tmp/kicklat.err "$BPF"/kicklat -b -K -j -d "$vdev"
 k=$!
 attached /tmp/kicklat.err
 n=$(ios "$dev" 200)
@@ -86,7 +95,7 @@ nlinks() { # pid -> how many bpf_link fds it holds
 }
 for opt in -b ""; do
 	# shellcheck disable=SC2086 # an option or none
-	"$BPF"/kicklat $opt -j -d "$vdev" >/tmp/kicklat.json 2>/tmp/kicklat.err &
+	start /tmp/kicklat.json /tmp/kicklat.err "$BPF"/kicklat $opt -j -d "$vdev"
 	k=$!
 	attached /tmp/kicklat.err
 	nl=$(nlinks $k)
@@ -106,7 +115,7 @@ info "kicklat without -b: $kt notifications for $n reads, buffers null, $links_n
 for b in /sys/block/vd*; do
 	case "$(readlink -f "$b/device")" in */virtio-msg-loop/*) continue ;; esac
 	v=$(basename "$(readlink -f "$b/device")")
-	"$BPF"/kicklat -j -d "$v" >/tmp/k2.json 2>/tmp/k2.err &
+	start /tmp/k2.json /tmp/k2.err "$BPF"/kicklat -j -d "$v"
 	k=$!
 	attached /tmp/k2.err
 	ios "/dev/${b##*/}" 200 >/dev/null
@@ -135,7 +144,7 @@ s=$!
 sleep 0.5
 rr -c 10.82.0.2 -p 5302 -l 64 -n 1000000 -t 4 >/tmp/rr.json 2>/tmp/rr.err &
 c=$!
-"$BPF"/kicklat -j >/tmp/kicklat.json 2>/tmp/kicklat.err &
+start /tmp/kicklat.json /tmp/kicklat.err "$BPF"/kicklat -j
 k=$!
 # SIGINT as soon as kicklat catches it (SigCgt bit 2), noting how many of its probes were
 # attached and whether it had said "Tracing" (all attached) by then. This poll is a shell loop
@@ -173,7 +182,7 @@ ip netns exec vmsgbpf rr -s -B 10.82.0.2 -p 5302 -l 64 >/tmp/rrs.log 2>&1 &
 s=$!
 sleep 0.5
 t0=$(cut -d' ' -f1 /proc/uptime)
-"$BPF"/kicklat -j >/tmp/kicklat.json 2>/tmp/kicklat.err &
+start /tmp/kicklat.json /tmp/kicklat.err "$BPF"/kicklat -j
 k=$!
 attached /tmp/kicklat.err
 info "kicklat ($PROBES) attached in $(awk -v t="$t0" '{printf "%.1f", $1 - t}' /proc/uptime) s"
